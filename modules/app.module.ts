@@ -1,0 +1,27 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { HAVEN_RUNTIME, type HavenRuntime } from './common/runtime.js';
+import { dataSourceOptions } from './database/data-source.js';
+import { HealthModule } from './health/health.module.js';
+
+@Global()
+@Module({})
+class RuntimeModule {
+  static forRoot(runtime: HavenRuntime): DynamicModule {
+    return { module: RuntimeModule, providers: [{ provide: HAVEN_RUNTIME, useValue: runtime }], exports: [HAVEN_RUNTIME] };
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(runtime: HavenRuntime): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        RuntimeModule.forRoot(runtime),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(runtime.databaseUrl, runtime.env.dbPoolSize) }),
+        HealthModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import { HavenError } from './errors.js';
+import { logger } from './logger.js';
+
+export type HavenRequest = Request & { id: string };
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
+
+/** Gives every request an id (the caller's X-Request-Id when well-formed), echoed in the response and logs. */
+export function requestContext(req: Request, res: Response, next: NextFunction): void {
+  const incoming = req.header('x-request-id');
+  const id = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  (req as HavenRequest).id = id;
+  res.setHeader('X-Request-Id', id);
+  const started = process.hrtime.bigint();
+  res.on('finish', () => {
+    // Never the body, the query string or headers: they may carry record data or secrets.
+    logger.info(
+      {
+        requestId: id,
+        method: req.method,
+        route: (req.route as { path?: string } | undefined)?.path ?? req.path.split('/').slice(0, 4).join('/'),
+        status: res.statusCode,
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+      },
+      'request',
+    );
+  });
+  next();
+}
+
+/** Routes that take something else than JSON (uploads, CSV imports) declare it here. */
+const NON_JSON_ROUTES: RegExp[] = [/\/attachments$/, /\/locations\/import$/, /\/config\/bundles$/];
+
+/**
+ * JSON routes only take JSON: a body with another media type is a 415, before any parsing happens.
+ */
+export function requireJsonBodies(req: Request, _res: Response, next: NextFunction): void {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (!hasBody || !['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method)) return next();
+  if (req.is(['application/json', 'application/*+json'])) return next();
+  if (NON_JSON_ROUTES.some((r) => r.test(req.path))) return next();
+  next(
+    new HavenError('unsupported_media_type', 'This route takes a JSON body (Content-Type: application/json).', [
+      { code: 'unsupported_media_type', path: '', message: `Content-Type "${req.headers['content-type'] ?? ''}" is not accepted here.` },
+    ]),
+  );
+}
