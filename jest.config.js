@@ -19,6 +19,7 @@ const common = {
   testEnvironment: 'node',
 };
 export default {
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.mjs'],
   projects: [
     { ...common, displayName: 'engine', testMatch: ['<rootDir>/engine/**/*.spec.ts'] },
     {
