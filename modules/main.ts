@@ -27,31 +27,43 @@ async function main(): Promise<void> {
   }
   setLogLevel(env.logLevel);
 
-  let db: DatabaseHandle;
-  try {
-    db = await openDatabase(env, 'server');
-  } catch (err) {
-    console.error(`Haven cannot start: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(err instanceof LockHeldError ? 3 : 1);
-  }
-
+  let db: DatabaseHandle | undefined;
+  let opening: Promise<DatabaseHandle | undefined> = Promise.resolve(undefined);
   let app: NestExpressApplication | undefined;
   let stopping = false;
+  // Registered before the database opens, so that a signal during start still stops the embedded server.
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    let code = 0;
     try {
       await app?.close();
     } catch (err) {
+      code = 1;
       logger.error({ err: String(err) }, 'error while closing the HTTP server');
     }
-    await db.close();
+    try {
+      // A signal while the embedded server is starting waits for the start, then stops it.
+      await (db ?? (await opening.catch(() => undefined)))?.close();
+    } catch (err) {
+      code = 1;
+      logger.error({ err: String(err) }, 'error while stopping the database');
+    }
     logger.info('stopped');
-    process.exit(0);
+    process.exit(code);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  try {
+    opening = openDatabase(env, 'server');
+    db = await opening;
+  } catch (err) {
+    console.error(`Haven cannot start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(err instanceof LockHeldError ? 3 : 1);
+  }
+  if (stopping || !db) return;
 
   try {
     const applied = await migrate(db.url);
@@ -63,7 +75,7 @@ async function main(): Promise<void> {
   } catch (err) {
     logger.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'start failed');
     await app?.close().catch(() => undefined);
-    await db.close();
+    await db.close().catch(() => undefined);
     process.exit(1);
   }
 }

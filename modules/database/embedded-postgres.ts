@@ -74,17 +74,40 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
 }
 
 /**
+ * Whether `pid` is a PostgreSQL server on `clusterDir`: a `postgres` process whose working directory is the
+ * cluster (the postmaster runs in its data directory). Undefined where that cannot be told (no /proc, or not
+ * allowed to look).
+ */
+async function isPostmasterOf(pid: number, clusterDir: string): Promise<boolean | undefined> {
+  if (process.platform !== 'linux') return undefined;
+  const comm = (await fs.readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim();
+  if (comm !== 'postgres') return false;
+  const cwd = await fs.realpath(`/proc/${pid}/cwd`).catch(() => undefined);
+  if (cwd === undefined) return undefined;
+  return cwd === (await fs.realpath(clusterDir).catch(() => clusterDir));
+}
+
+/**
  * A postmaster left behind by a Haven that was killed (SIGKILL) still holds the cluster. The lock's owner is
  * dead, so the orphan is ours to stop: SIGINT asks PostgreSQL for a fast, clean shutdown.
+ *
+ * After a power loss `postmaster.pid` stays behind and, after a reboot or in a restarted container, its PID may
+ * belong to an unrelated process (even to this one). Such a file is stale: it is removed, and nothing is signalled.
  */
 export async function stopOrphanedServer(clusterDir: string): Promise<number | undefined> {
+  const pidFile = path.join(clusterDir, 'postmaster.pid');
   let pid: number;
   try {
-    pid = Number((await fs.readFile(path.join(clusterDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    pid = Number((await fs.readFile(pidFile, 'utf8')).split('\n')[0]);
   } catch {
     return undefined;
   }
   if (!isProcessAlive(pid)) return undefined;
+  if (pid === process.pid || (await isPostmasterOf(pid, clusterDir)) === false) {
+    logger.warn({ pid }, 'postmaster.pid names a process that is not this database server; removing the stale file');
+    await fs.rm(pidFile, { force: true });
+    return undefined;
+  }
   logger.warn({ pid }, 'stopping an orphaned embedded PostgreSQL server left by a previous run');
   process.kill(pid, 'SIGINT');
   if (!(await waitForExit(pid, 60_000))) {
