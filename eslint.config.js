@@ -22,8 +22,9 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          paths: NODE_BUILTINS.map((name) => ({ name, message: 'engine/ must stay free of Node-only code.' })),
           patterns: [
-            { group: ['@nestjs/*', 'typeorm', 'typeorm/*', 'pg', 'pg-*', 'express', 'node:*', ...NODE_BUILTINS], message: 'engine/ must stay free of server and Node-only code.' },
+            { group: ['@nestjs/*', 'typeorm', 'typeorm/*', 'pg', 'pg-*', 'express', 'node:*'], message: 'engine/ must stay free of server and Node-only code.' },
             { group: ['**/modules/**'], message: 'engine/ depends on nothing of ours outside engine/.' },
           ],
         },

@@ -2,6 +2,7 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { HAVEN_RUNTIME, type HavenRuntime } from './common/runtime.js';
 import { dataSourceOptions } from './database/data-source.js';
+import { ConfigBundlesModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
 
 @Global()
@@ -21,6 +22,7 @@ export class AppModule {
         RuntimeModule.forRoot(runtime),
         TypeOrmModule.forRoot({ ...dataSourceOptions(runtime.databaseUrl, runtime.env.dbPoolSize) }),
         HealthModule,
+        ConfigBundlesModule,
       ],
     };
   }

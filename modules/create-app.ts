@@ -44,7 +44,12 @@ export async function createApp(runtime: HavenRuntime): Promise<NestExpressAppli
       .build(),
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json', useGlobalPrefix: false });
-  await app.init();
+  try {
+    await app.init();
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   // Nest answers unknown routes under the API prefix; everything else lands here, in the same error shape.
   app.use((req: express.Request, res: express.Response) => {
     const error = new HavenError('not_found', `No route ${req.method} ${req.path}.`);

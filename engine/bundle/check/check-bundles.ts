@@ -1,0 +1,27 @@
+/**
+ * Step 2 of loading: cross-references between the files of bundles loaded together. Runs every check
+ * and returns every issue; never throws. Order matters only for indexing (what is referenced is
+ * indexed before what references it).
+ */
+import type { BundleIssue, ParsedBundle } from '../types.js';
+import { checkDefinitions, checkRecordTypeFields, indexDefinitions } from './check-definitions.js';
+import { checkForms, indexForms } from './check-forms.js';
+import { checkGraph } from './check-graph.js';
+import { checkLocations } from './check-locations.js';
+import { checkRules } from './check-rules.js';
+import { checkTranslations } from './check-translations.js';
+import { CheckContext } from './context.js';
+
+export function checkBundles(parsed: readonly ParsedBundle[]): BundleIssue[] {
+  const ctx = new CheckContext(parsed);
+  checkGraph(ctx);
+  indexDefinitions(ctx);
+  indexForms(ctx);
+  checkDefinitions(ctx);
+  checkRecordTypeFields(ctx);
+  checkForms(ctx);
+  checkRules(ctx);
+  checkLocations(ctx);
+  checkTranslations(ctx);
+  return ctx.issues;
+}

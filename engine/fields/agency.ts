@@ -1,0 +1,12 @@
+import { defineFieldType, nullable } from './field-type.js';
+import { trimToNull } from './support/normalise.js';
+
+/** Agencies are managed by the server (users module), not the bundle: the engine checks shape only. */
+export const agencyField = defineFieldType({
+  name: 'agency',
+  widget: 'agency',
+  extras: {},
+  compile() {
+    return { schema: { type: nullable('string'), minLength: 1, maxLength: 100 }, normalise: trimToNull };
+  },
+});

@@ -1,0 +1,17 @@
+import { Type } from '@sinclair/typebox';
+import { defineFieldType, nullable } from './field-type.js';
+import { trimToNull } from './support/normalise.js';
+
+export const textareaField = defineFieldType({
+  name: 'textarea',
+  widget: 'textarea',
+  extras: {
+    maxLength: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  },
+  compile(def) {
+    return {
+      schema: { type: nullable('string'), maxLength: def.maxLength ?? 20_000 },
+      normalise: trimToNull,
+    };
+  },
+});

@@ -1,0 +1,87 @@
+/**
+ * Haven's metadata engine: the only module the server (and the browser) imports from `engine/`.
+ *
+ *   validate -> build -> run
+ *   loadBundles(fileMaps)        parse + cross-check bundles; every issue at once, nothing built on any
+ *   compileBundles(bundles)      AJV validators, prepared rules, compute order; memoised per bundle hashes
+ *   compiled.recordType(m, rt)   .process(data, ctx, { supplied }) -> { data, issues }
+ *
+ * No NestJS, TypeORM or Node-only API is reachable from here (engine-imports.spec.ts enforces it).
+ */
+
+// ---- bundles: validate ------------------------------------------------------------------------
+export { parseBundle, type ParseResult } from './bundle/parse-bundle.js';
+export { checkBundles } from './bundle/check/check-bundles.js';
+export { loadBundles, type LoadResult } from './bundle/load.js';
+export { bundleHash } from './bundle/hash.js';
+export { BUNDLE_ISSUE_CODES, RECORD_ISSUE_CODES, type BundleIssueCode, type RecordIssueCode } from './bundle/issue-codes.js';
+export type { BundleIssue, FileKind, LoadedBundle, ParsedBundle, Sourced } from './bundle/types.js';
+export { FILE_KINDS, classifyPath } from './bundle/schema/file-kinds.js';
+export {
+  KeyedDefinitionSchema,
+  LocalesSchema,
+  LocationsSchema,
+  LookupSchema,
+  ManifestSchema,
+  ModuleSchema,
+  RecordTypeSchema,
+  RuleSchema,
+  RulesFileSchema,
+  SettingsSchema,
+  TranslationsSchema,
+  type KeyedDefinition,
+  type LocalesFile,
+  type LocationsFile,
+  type LookupDefinition,
+  type Manifest,
+  type ModuleDefinition,
+  type RecordTypeDefinition,
+  type RuleDefinition,
+  type RulesFile,
+  type Settings,
+  type Translations,
+} from './bundle/schema/definitions.js';
+export { FormSchema, type FormDefinition } from './bundle/schema/form.js';
+export type { InlineOption, Compute } from './bundle/schema/common.js';
+
+// ---- field types ------------------------------------------------------------------------------
+export { FIELD_TYPE_NAMES, FieldSchema, type FieldDefinition, type LeafFieldDefinition, type SubformFieldDefinition } from './fields/index.js';
+
+// ---- compile and run --------------------------------------------------------------------------
+export { compileBundles, clearCompileCache } from './compile/compile-bundles.js';
+export { EngineError, type EngineErrorCode } from './compile/engine-error.js';
+export type {
+  CompiledBundleInfo,
+  CompiledConfig,
+  CompiledRecordType,
+  FieldInfo,
+  LocaleInfo,
+  ProcessContext,
+  ProcessOptions,
+  ProcessResult,
+  RecordIssue,
+  SubformInfo,
+} from './compile/types.js';
+export type { AdminLevel, CompiledLocations } from './compile/location-index.js';
+export type { LocationNode } from './fields/field-type.js';
+export type { RuleData, RuleUser } from './rules/context.js';
+export { evaluateRule, type LogicIssue, type RuleOutcome } from './rules/evaluate.js';
+export { ALLOWED_OPERATORS, CUSTOM_OPERATORS } from './rules/operators.js';
+
+// ---- i18n -------------------------------------------------------------------------------------
+export { translationKeys } from './i18n/translation-keys.js';
+export { translationEntries, missingTranslations, type TranslationEntry } from './i18n/translation-entries.js';
+export { exportTranslationTable, importTranslationTable, type TranslationTable } from './i18n/translation-table.js';
+export type { TextIndex } from './i18n/text-index.js';
+export {
+  listLocations,
+  localeDirection,
+  localizeForms,
+  localizeLookup,
+  type LocalizationSource,
+  type LocalizedField,
+  type LocalizedForm,
+  type LocalizedForms,
+  type LocalizedLocation,
+  type LocalizedOption,
+} from './i18n/localize.js';

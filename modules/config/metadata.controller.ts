@@ -1,0 +1,74 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { listLocations, localeDirection, localizeForms, localizeLookup } from '../../engine/index.js';
+import { HavenError } from '../common/errors.js';
+import { ActiveConfigService } from './active-config.service.js';
+import { FormsQuery, LocaleQuery, LocationsQuery, LOOKUP_KEY } from './metadata.dto.js';
+
+/**
+ * Read side of the active configuration: modules, localized form definitions ready to render, lookups and
+ * locations. (Once sign-in exists, forms are filtered to what the caller's roles may read.)
+ */
+@ApiTags('configuration')
+@Controller()
+export class MetadataController {
+  constructor(private readonly config: ActiveConfigService) {}
+
+  @Get('modules')
+  @ApiOperation({ summary: 'Modules of the active configuration, with their record types and bundle versions.' })
+  modules(@Query() query: LocaleQuery) {
+    const compiled = this.config.current();
+    const locale = query.locale ?? this.baseLanguage();
+    const items = compiled.source.flatMap((bundle) =>
+      bundle.modules.map(({ def }) => ({
+        key: def.key,
+        label: compiled.texts.text(`module.${def.key}.label`, locale) ?? def.label,
+        bundle: { key: bundle.key, version: bundle.manifest.version, hash: bundle.hash },
+        recordTypes: def.recordTypes.map((rt) => {
+          const compiledType = compiled.findRecordType(def.key, rt);
+          return { key: rt, label: compiled.texts.text(`recordType.${def.key}.${rt}.label`, locale) ?? compiledType?.label ?? rt };
+        }),
+      })),
+    );
+    return { locale, direction: localeDirection(compiled, locale), configHash: compiled.hash, items };
+  }
+
+  @Get('forms')
+  @ApiOperation({ summary: 'The forms of one record type of one module, localized and ready to render.' })
+  @ApiOkResponse({ description: 'Forms in display order with fields, options, rules and texts in the requested locale.' })
+  forms(@Query() query: FormsQuery) {
+    const compiled = this.config.current();
+    if (!compiled.findRecordType(query.module, query.recordType)) {
+      throw HavenError.notFound(`No record type "${query.recordType}" in module "${query.module}".`);
+    }
+    return localizeForms(compiled, { module: query.module, recordType: query.recordType, locale: query.locale ?? this.baseLanguage() });
+  }
+
+  @Get('lookups/:key')
+  @ApiOperation({ summary: 'One lookup with its options, localized.' })
+  lookup(@Param('key') key: string, @Query() query: LocaleQuery) {
+    if (!LOOKUP_KEY.test(key)) throw HavenError.notFound(`No lookup "${key}".`);
+    const locale = query.locale ?? this.baseLanguage();
+    const lookup = localizeLookup(this.config.current(), key, locale);
+    if (!lookup) throw HavenError.notFound(`No lookup "${key}".`);
+    return { ...lookup, locale, direction: localeDirection(this.config.current(), locale) };
+  }
+
+  @Get('locations')
+  @ApiOperation({ summary: 'Locations of the hierarchy: the children of `parent` (top level when empty) and/or one admin level.' })
+  locations(@Query() query: LocationsQuery) {
+    const compiled = this.config.current();
+    if (query.parent && !compiled.locations.nodes.has(query.parent)) throw HavenError.notFound(`No location "${query.parent}".`);
+    const locale = query.locale ?? this.baseLanguage();
+    const items = listLocations(compiled, {
+      parent: query.parent === undefined ? (query.level === undefined ? null : undefined) : query.parent === '' ? null : query.parent,
+      level: query.level,
+      locale,
+    });
+    return { locale, items, total: items.length };
+  }
+
+  private baseLanguage(): string {
+    return this.config.current().bundles[0]?.baseLanguage ?? 'en';
+  }
+}
