@@ -49,6 +49,10 @@ describe('bundleHash', () => {
     expect(bundleHash({ ...base, 'lookups/x.json': '{ nope' })).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('hashes JSON too deep to canonicalise instead of throwing', () => {
+    expect(bundleHash({ ...base, 'lookups/x.json': `${'['.repeat(200_000)}${']'.repeat(200_000)}` })).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   it('matches SHA-256 of the canonical JSON', () => {
     // Known vector, computed independently: sha256('{"bundle.json":{"a":1}}').
     expect(canonicalJson({ 'bundle.json': { a: 1 } })).toBe('{"bundle.json":{"a":1}}');

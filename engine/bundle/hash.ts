@@ -14,14 +14,24 @@ function fileValue(path: string, text: string): unknown {
   }
 }
 
-/** 64 lowercase hex characters. Formatting and key order inside files do not change it. */
-export function bundleHash(files: Readonly<Record<string, string>>): string {
-  const canonical: Record<string, unknown> = {};
-  for (const path of Object.keys(files)) {
-    // defineProperty: a file literally named `__proto__` must stay data, not become a prototype.
-    Object.defineProperty(canonical, path, { value: fileValue(path, files[path] ?? ''), enumerable: true });
+/** One file's canonical JSON; text nested too deep to canonicalise (a stack overflow) is hashed as text. */
+function canonicalFile(path: string, text: string): string {
+  try {
+    return canonicalJson(fileValue(path, text));
+  } catch {
+    return JSON.stringify(text);
   }
-  return sha256Hex(canonicalJson(canonical));
+}
+
+/**
+ * 64 lowercase hex characters. Formatting and key order inside files do not change it. Built file by
+ * file, it is exactly the canonical JSON of `{ path: parsed value }`.
+ */
+export function bundleHash(files: Readonly<Record<string, string>>): string {
+  const entries = Object.keys(files)
+    .sort()
+    .map((path) => `${JSON.stringify(path)}:${canonicalFile(path, files[path] ?? '')}`);
+  return sha256Hex(`{${entries.join(',')}}`);
 }
 
 export function sha256Hex(text: string): string {

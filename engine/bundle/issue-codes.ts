@@ -10,6 +10,8 @@ export const BUNDLE_ISSUE_CODES = {
   unknown_file: 'unknown_file',
   /** The file is not valid JSON (the message gives the parser's reason). */
   invalid_json: 'invalid_json',
+  /** JSON nested deeper than any definition needs (64 levels): refused before anything recurses into it. */
+  nesting_too_deep: 'nesting_too_deep',
   /** The bundle has no (valid) `bundle.json`; nothing of it can be loaded. */
   missing_manifest: 'missing_manifest',
   /** A file's name does not match the keys inside it (`forms/<module>.<recordType>.<key>.json`, …). */
@@ -182,6 +184,8 @@ export const RECORD_ISSUE_CODES = {
   rule_failed: 'rule_failed',
   /** A rule could not be evaluated on this data (reported instead of throwing). */
   rule_error: 'rule_error',
+  /** The data could not be processed at all (an engine safety net: reported instead of throwing). */
+  unprocessable: 'unprocessable',
 } as const;
 
 export type RecordIssueCode = keyof typeof RECORD_ISSUE_CODES;

@@ -58,9 +58,21 @@ describe('parseBundle', () => {
     expect(result.issues.every((issue) => issue.bundle === 'test')).toBe(true);
   });
 
+  it('accepts a README.md for people reading the folder (hashed, not interpreted)', () => {
+    const result = parseBundle({ ...makeBundle(), 'README.md': '# Notes' });
+    expect(result.issues).toEqual([]);
+    expect(result.bundle?.hash).not.toBe(parseBundle(makeBundle()).bundle?.hash);
+  });
+
   it('keeps Handlebars sources as text', () => {
     const result = parseBundle({ ...makeBundle(), 'templates/letter.hbs': 'Dear {{name}}' });
     expect(result.bundle?.templateSources['templates/letter.hbs']).toBe('Dear {{name}}');
+  });
+
+  it('refuses absurdly nested files before anything recurses into them', () => {
+    const deep = `{"key":"l","label":"L","values":[],"description":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const files = { ...makeBundle(), 'lookups/l.json': deep };
+    expect(issuesOf(files)).toEqual(['nesting_too_deep lookups/l.json#']);
   });
 
   it('never throws on hostile input', () => {

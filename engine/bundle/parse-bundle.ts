@@ -5,7 +5,7 @@
  */
 import type { ValidateFunction } from 'ajv';
 import { createAjv } from '../util/ajv.js';
-import { deepFreeze, isPlainObject } from '../util/objects.js';
+import { deepFreeze, exceedsDepth, isPlainObject, MAX_JSON_DEPTH } from '../util/objects.js';
 import { bundleHash } from './hash.js';
 import type { KeyedDefinition, LocalesFile, LocationsFile, LookupDefinition, Manifest, ModuleDefinition, RecordTypeDefinition, RulesFile, Settings, Translations } from './schema/definitions.js';
 import { classifyPath, type FileKindSpec } from './schema/file-kinds.js';
@@ -137,6 +137,11 @@ export function parseBundle(files: Readonly<Record<string, string>>): ParseResul
       value = JSON.parse(text) as unknown;
     } catch (error) {
       issues.push({ file: path, pointer: '', code: 'invalid_json', message: `Not valid JSON: ${(error as Error).message}` });
+      collected.broken.push({ file: path, kind: spec.kind });
+      continue;
+    }
+    if (exceedsDepth(value)) {
+      issues.push({ file: path, pointer: '', code: 'nesting_too_deep', message: `Nested more than ${MAX_JSON_DEPTH} levels deep.` });
       collected.broken.push({ file: path, kind: spec.kind });
       continue;
     }

@@ -151,6 +151,7 @@ describe('hostile data', () => {
     ['__proto__ and constructor keys', JSON.parse('{"__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}, "name": "A"}')],
     ['__proto__ inside rows', JSON.parse('{"name": "A", "perps": [{"_id": "1", "sex": "f", "__proto__": {"polluted": true}}]}')],
     ['deeply nested junk in every field', { name: deep(200), consent: deep(200), dob: deep(200), perps: deep(200), age: deep(200) }],
+    ['nesting deep enough to exhaust any recursion', { name: JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`), age: JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`), perps: [{ _id: '1', sex: 'f', age: JSON.parse(`${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}`) }] }],
     ['rows of junk', { name: 'A', perps: [null, 1, 'x', [], { _id: 5, sex: { $ne: 1 } }, { _id: '1', age: 'old' }] }],
     ['wrong types everywhere', { name: 1, consent: 'maybe', reason: [], dob: 20200101, age: {}, perps: 'none', followup: {} }],
   ])('%s: never throws, reports issues, does not pollute prototypes', (_name, data) => {

@@ -12,7 +12,7 @@ import { RULE_ERROR } from '../rules/prepare.js';
 import { jsonLogicTruthy as truthy } from '../rules/semantics.js';
 import { instant } from '../util/dates.js';
 import { escapePointerToken } from '../util/json-pointer.js';
-import { hasOwn, isEmptyValue, isPlainObject, jsonEquals, type JsonObject } from '../util/objects.js';
+import { hasOwn, isEmptyValue, isPlainObject, jsonEquals, safeJson, type JsonObject } from '../util/objects.js';
 import { recordIssuesFromAjv } from './record-issues.js';
 import type { RuntimeField, RuntimeRecordType, RuntimeRule } from './runtime.js';
 import type { ProcessContext, ProcessOptions, ProcessResult, RecordIssue } from './types.js';
@@ -136,7 +136,7 @@ function computeInto(run: Run, field: RuntimeField, target: JsonObject, data: Ru
   const value = cleanComputed(raw);
   const previous = target[field.key];
   if (supplied && previous !== undefined && previous !== null && !jsonEquals(previous, value)) {
-    run.report(path, 'computed_mismatch', `This value is computed; expected ${JSON.stringify(value)}.`, { expected: value });
+    run.report(path, 'computed_mismatch', `This value is computed; expected ${safeJson(value)}.`, { expected: value });
   }
   if (value === null && previous === undefined) return;
   target[field.key] = value;
@@ -243,6 +243,16 @@ function runRules(run: Run): void {
 }
 
 export function processRecord(rt: RuntimeRecordType, input: unknown, ctx: ProcessContext, options: ProcessOptions = {}): ProcessResult {
+  try {
+    return processUnsafe(rt, input, ctx, options);
+  } catch {
+    // Every step is written not to throw on data; this net keeps that promise should some exotic value
+    // (say, nesting deep enough to exhaust the stack in a library) slip through anyway.
+    return { data: {}, issues: [{ code: 'unprocessable', path: '', message: 'The data could not be processed.' }] };
+  }
+}
+
+function processUnsafe(rt: RuntimeRecordType, input: unknown, ctx: ProcessContext, options: ProcessOptions): ProcessResult {
   const run = new Run(rt, {}, ctx);
   let source: JsonObject;
   if (isPlainObject(input)) {

@@ -1,5 +1,6 @@
 import { defineFieldType, nullable } from './field-type.js';
 import { trimToNull } from './support/normalise.js';
+import { maxLengthCheck } from './support/text-length.js';
 
 /** Agencies are managed by the server (users module), not the bundle: the engine checks shape only. */
 export const agencyField = defineFieldType({
@@ -7,6 +8,6 @@ export const agencyField = defineFieldType({
   widget: 'agency',
   extras: {},
   compile() {
-    return { schema: { type: nullable('string'), minLength: 1, maxLength: 100 }, normalise: trimToNull };
+    return { schema: { type: nullable('string') }, normalise: trimToNull, check: maxLengthCheck(100) };
   },
 });

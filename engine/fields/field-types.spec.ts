@@ -47,6 +47,8 @@ const CASES: readonly Case[] = [
   { name: 'text wrong type', def: { type: 'text' }, value: 12, issues: ['invalid_type@/f'] },
   { name: 'text default maxLength 1000', def: { type: 'text' }, value: 'x'.repeat(1001), issues: ['too_long@/f'] },
   { name: 'text maxLength', def: { type: 'text', maxLength: 3 }, value: 'abcd', issues: ['too_long@/f'] },
+  { name: 'text counts characters, not UTF-16 units', def: { type: 'text', maxLength: 3 }, value: '😀é😀', issues: [] },
+  { name: 'text counts characters over the limit', def: { type: 'text', maxLength: 3 }, value: '😀😀😀😀', issues: ['too_long@/f'] },
   { name: 'text pattern ok', def: { type: 'text', pattern: '^[A-Z]{3}$' }, value: 'ABC', issues: [] },
   { name: 'text pattern bad', def: { type: 'text', pattern: '^[A-Z]{3}$' }, value: 'abc', issues: ['invalid_format@/f'] },
   { name: 'text phone ok', def: { type: 'text', phone: true }, value: '+254 712 345-678', issues: [] },
@@ -114,11 +116,14 @@ const CASES: readonly Case[] = [
   { name: 'user ok', def: { type: 'user' }, value: 'jdoe', issues: [] },
   { name: 'user multiple ok', def: { type: 'user', multiple: true }, value: ['jdoe', 'asmith'], issues: [] },
   { name: 'user multiple scalar', def: { type: 'user', multiple: true }, value: 'jdoe', issues: ['invalid_type@/f'] },
+  { name: 'user multiple blank name', def: { type: 'user', multiple: true }, value: ['jdoe', ' '], issues: ['invalid_format@/f/1'] },
+  { name: 'user too long', def: { type: 'user' }, value: 'u'.repeat(101), issues: ['too_long@/f'] },
   // separator
   { name: 'separator stores nothing', def: { type: 'separator' }, value: 'x', issues: ['unknown_field@/f'] },
   // subform
   { name: 'subform ok', def: { type: 'subform', fields: [{ key: 'n', type: 'number', label: 'N' }] }, value: [{ _id: 'r1', n: '3' }], issues: [], stored: [{ _id: 'r1', n: 3 }] },
   { name: 'subform row without _id', def: { type: 'subform', fields: [{ key: 'n', type: 'number', label: 'N' }] }, value: [{ n: 1 }], issues: ['required@/f/0/_id'] },
+  { name: 'subform row id not an id', def: { type: 'subform', fields: [{ key: 'n', type: 'number', label: 'N' }] }, value: [{ _id: 'has space' }], issues: ['invalid_format@/f/0/_id'] },
   { name: 'subform row not an object', def: { type: 'subform', fields: [{ key: 'n', type: 'number', label: 'N' }] }, value: ['x'], issues: ['invalid_type@/f/0'] },
   { name: 'subform unknown row key', def: { type: 'subform', fields: [{ key: 'n', type: 'number', label: 'N' }] }, value: [{ _id: 'r', zz: 1 }], issues: ['unknown_field@/f/0/zz'] },
   { name: 'subform maxRows', def: { type: 'subform', maxRows: 1, fields: [{ key: 'n', type: 'number', label: 'N' }] }, value: [{ _id: 'a' }, { _id: 'b' }], issues: ['too_many@/f'] },

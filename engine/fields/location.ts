@@ -29,7 +29,8 @@ export const locationField = defineFieldType({
             return n === undefined ? [] : [n];
           }));
     return {
-      schema: { type: nullable('string'), maxLength: 64 },
+      // No length limit needed: only codes of the hierarchy pass the check below.
+      schema: { type: nullable('string') },
       normalise: trimToNull,
       check: (value, path, ctx) => {
         if (typeof value !== 'string') return;

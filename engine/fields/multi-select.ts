@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { defineFieldType, nullable } from './field-type.js';
-import { checkGate, checkOptionsDefinition, OptionsExtras, optionValues, optionTexts, prepareOptionGates, resolveOptions } from './support/options.js';
+import { checkGate, checkOption, checkOptionsDefinition, OptionsExtras, optionSet, optionTexts, prepareOptionGates, resolveOptions } from './support/options.js';
 
 export const multiSelectField = defineFieldType({
   name: 'multi_select',
@@ -13,24 +13,24 @@ export const multiSelectField = defineFieldType({
   texts: optionTexts,
   compile(def, env) {
     const options = resolveOptions(def, env);
+    const values = optionSet(options);
     const gates = prepareOptionGates(def, options, env);
     return {
       schema: {
         type: nullable('array'),
-        items: { type: 'string', enum: optionValues(options) },
+        items: { type: 'string' },
         uniqueItems: true,
         ...(def.maxItems === undefined ? {} : { maxItems: def.maxItems }),
       },
       // An empty selection means "nothing chosen", like a blank text.
       normalise: (value) => (Array.isArray(value) && value.length === 0 ? null : value),
       options,
-      check:
-        gates.size === 0
-          ? undefined
-          : (value, path, ctx) => {
-              if (!Array.isArray(value)) return;
-              value.forEach((item, i) => checkGate(gates, item, `${path}/${i}`, ctx));
-            },
+      check: (value, path, ctx) => {
+        if (!Array.isArray(value)) return;
+        value.forEach((item, i) => {
+          if (checkOption(values, item, `${path}/${i}`, ctx) && gates.size > 0) checkGate(gates, item, `${path}/${i}`, ctx);
+        });
+      },
     };
   },
 });

@@ -1,6 +1,6 @@
 import { defineFieldType, nullable } from './field-type.js';
 import { trimToNull } from './support/normalise.js';
-import { checkGate, checkOptionsDefinition, OptionsExtras, optionValues, optionTexts, prepareOptionGates, resolveOptions } from './support/options.js';
+import { checkGate, checkOption, checkOptionsDefinition, OptionsExtras, optionSet, optionTexts, prepareOptionGates, resolveOptions } from './support/options.js';
 
 export const radioField = defineFieldType({
   name: 'radio',
@@ -10,12 +10,15 @@ export const radioField = defineFieldType({
   texts: optionTexts,
   compile(def, env) {
     const options = resolveOptions(def, env);
+    const values = optionSet(options);
     const gates = prepareOptionGates(def, options, env);
     return {
-      schema: { type: nullable('string'), enum: [...optionValues(options), null] },
+      schema: { type: nullable('string') },
       normalise: trimToNull,
       options,
-      check: gates.size === 0 ? undefined : (value, path, ctx) => checkGate(gates, value, path, ctx),
+      check: (value, path, ctx) => {
+        if (checkOption(values, value, path, ctx) && gates.size > 0) checkGate(gates, value, path, ctx);
+      },
     };
   },
 });

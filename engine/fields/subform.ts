@@ -3,6 +3,9 @@ import { Key, Logic } from '../bundle/schema/common.js';
 import { defineFieldType, nullable, type FieldBehaviour, type JsonSchema } from './field-type.js';
 import { LeafFieldSchema } from './leaf-types.js';
 
+/** A UUID or a similar opaque id: letters, digits and `_.:-`, at most 100. */
+export const ROW_ID_PATTERN = '^[A-Za-z0-9_.:-]{1,100}$';
+
 /**
  * Repeated rows (perpetrators, referrals). Rows are `{ "_id": "<uuid>", …child fields }`; their
  * visibility, required fields, computations and rules are applied per row by the record processor.
@@ -29,7 +32,8 @@ export const subformField = defineFieldType({
   },
   compile(def, env) {
     const fields = def.fields.map((child) => ({ def: child, behaviour: env.compileChild(child) }));
-    const properties: Record<string, JsonSchema> = { _id: { type: 'string', minLength: 1, maxLength: 100 } };
+    // Row ids are UUIDs (clients mint them, so rows keep their identity across edits and sync).
+    const properties: Record<string, JsonSchema> = { _id: { type: 'string', pattern: ROW_ID_PATTERN } };
     for (const { def: child, behaviour } of fields) if (behaviour.schema) properties[child.key] = behaviour.schema;
     const behaviour: FieldBehaviour = {
       schema: {

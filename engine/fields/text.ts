@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { defineFieldType, nullable } from './field-type.js';
 import { trimToNull } from './support/normalise.js';
+import { maxLengthCheck } from './support/text-length.js';
 
 /** Loose international phone format: digits with optional +, spaces, dots, dashes and brackets. */
 const PHONE = /^\+?[0-9][0-9 ().-]{2,29}$/;
@@ -24,20 +25,21 @@ export const textField = defineFieldType({
   },
   compile(def) {
     const phone = def.phone === true;
+    const checkLength = maxLengthCheck(def.maxLength ?? 1000);
     return {
       schema: {
         type: nullable('string'),
-        maxLength: def.maxLength ?? 1000,
         ...(def.pattern === undefined ? {} : { pattern: def.pattern }),
       },
       normalise: trimToNull,
       check: phone
         ? (value, path, ctx) => {
+            checkLength(value, path, ctx);
             if (typeof value === 'string' && !PHONE.test(value)) {
               ctx.report(path, 'invalid_format', 'Not a valid phone number.', { format: 'phone' });
             }
           }
-        : undefined,
+        : checkLength,
     };
   },
 });

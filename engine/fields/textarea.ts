@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { defineFieldType, nullable } from './field-type.js';
 import { trimToNull } from './support/normalise.js';
+import { maxLengthCheck } from './support/text-length.js';
 
 export const textareaField = defineFieldType({
   name: 'textarea',
@@ -10,8 +11,9 @@ export const textareaField = defineFieldType({
   },
   compile(def) {
     return {
-      schema: { type: nullable('string'), maxLength: def.maxLength ?? 20_000 },
+      schema: { type: nullable('string') },
       normalise: trimToNull,
+      check: maxLengthCheck(def.maxLength ?? 20_000),
     };
   },
 });

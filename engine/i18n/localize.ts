@@ -5,7 +5,7 @@
  */
 import type { LoadedBundle } from '../bundle/types.js';
 import { compileBundles } from '../compile/compile-bundles.js';
-import type { CompiledConfig, FieldInfo } from '../compile/types.js';
+import type { CompiledConfig, CompiledRecordType } from '../compile/types.js';
 import { childFields, fieldType, type FieldDefinition, type LeafFieldDefinition } from '../fields/index.js';
 import { translationKeys as k } from './translation-keys.js';
 
@@ -97,8 +97,16 @@ export function localizeLookup(
   };
 }
 
-function localizeField(compiled: CompiledConfig, module: string, recordType: string, def: FieldDefinition | LeafFieldDefinition, parent: readonly string[], info: FieldInfo | undefined, locale: string): LocalizedField {
+function localizeField(
+  compiled: CompiledConfig,
+  rt: CompiledRecordType,
+  def: FieldDefinition | LeafFieldDefinition,
+  parent: readonly string[],
+  locale: string,
+): LocalizedField {
+  const { module, key: recordType } = rt;
   const path = [...parent, def.key];
+  const info = rt.field(path.join('.'));
   const t = (suffix: string, base: string): string => compiled.texts.text(k.fieldText(module, recordType, path, suffix), locale) ?? base;
   const type = fieldType(def.type);
   const ownTexts = type?.texts?.(def as never) ?? [];
@@ -139,7 +147,7 @@ function localizeField(compiled: CompiledConfig, module: string, recordType: str
     settings,
     ...(children.length === 0
       ? {}
-      : { fields: children.map((child) => localizeField(compiled, module, recordType, child, path, undefined, locale)) }),
+      : { fields: children.map((child) => localizeField(compiled, rt, child, path, locale)) }),
   };
 }
 
@@ -170,7 +178,7 @@ export function localizeForms(
           : { groupLabel: text(k.formGroupLabel(module, recordType, form.group), groupLabel) }),
         order: form.order ?? 0,
         ...(form.visibleIf === undefined ? {} : { visibleIf: form.visibleIf }),
-        fields: form.fields.map((def) => localizeField(compiled, module, recordType, def, [], rt.field(def.key), locale)),
+        fields: form.fields.map((def) => localizeField(compiled, rt, def, [], locale)),
       };
     }),
   };

@@ -22,9 +22,10 @@ function parse(value: unknown): number {
 
 /** The standard operations that receive evaluated arguments (json-logic-js `operations`). */
 const STANDARD: Readonly<Record<string, Operation>> = {
-  '==': (a, b) => a == b, // eslint-disable-line eqeqeq -- JSON Logic's loose equality
+  // JSON Logic's `==` and `!=` are JavaScript's loose comparisons, on purpose.
+  '==': (a, b) => a == b,
   '===': (a, b) => a === b,
-  '!=': (a, b) => a != b, // eslint-disable-line eqeqeq
+  '!=': (a, b) => a != b,
   '!==': (a, b) => a !== b,
   '>': (a, b) => (a as number) > (b as number),
   '>=': (a, b) => (a as number) >= (b as number),

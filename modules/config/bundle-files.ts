@@ -2,12 +2,12 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 
 /**
- * Reads bundle folders from disk into the `{ "<relative path>": "<text>" }` maps the engine takes. Markdown
- * files are documentation for people and are not part of a bundle (nor of its hash).
+ * Reads bundle folders from disk into the `{ "<relative path>": "<text>" }` maps the engine takes (the same
+ * shape the HTTP import takes). Hidden files (editor and OS leftovers) are not part of a bundle.
  */
 export type BundleFiles = Record<string, string>;
 
-const IGNORED = [/\.md$/i, /(^|\/)\./];
+const IGNORED = [/(^|\/)\./];
 
 export async function readBundleDir(dir: string): Promise<BundleFiles> {
   const files: BundleFiles = {};

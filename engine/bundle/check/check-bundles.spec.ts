@@ -102,6 +102,20 @@ describe('checkBundles', () => {
     expect(issuesOf(bundleSpec)).toEqual([expected]);
   });
 
+  it.each<[string, unknown]>([
+    ['user, today and now', { and: [{ in: ['supervisor', { var: 'user.roles' }] }, { '<': [{ var: 'record.dob' }, { var: 'today' }] }, { var: 'now' }] }],
+    ['a fallback value', { var: ['record.age', 0] }],
+    ['deep paths into a field', { '==': [{ var: 'record.perps.0.psex' }, 'f'] }],
+    ['missing and missing_some', { or: [{ missing: ['record.name', 'record.dob'] }, { missing_some: [1, ['record.age', 'record.dob']] }] }],
+    ['element scope over rows', { all: [{ var: 'record.perps' }, { '==': [{ var: 'psex' }, 'f'] }] }],
+    ['element scope over a computed list', { some: [{ merge: [{ var: 'record.name' }] }, { '==': [{ var: '' }, 'x'] }] }],
+    ['reduce scope', { reduce: [{ var: 'record.perps' }, { '+': [{ var: 'accumulator' }, 1] }, 0] }],
+    ['every custom operation', { and: [{ days_between: [{ var: 'record.dob' }, { var: 'today' }] }, { age_on: [{ var: 'record.dob' }, { var: 'today' }] }, { count: [{ var: 'record.perps' }, { var: 'row.psex' }] }, { sum_of: [{ var: 'record.perps' }, 'page'] }, { any_row: [{ var: 'record.perps' }, { '>': [{ var: 'row.page' }, 17] }] }, { in_lookup: [{ var: 'record.sex' }, 'sex'] }, { is_empty: [{ var: 'record.name' }] }, { date_part: [{ var: 'record.dob' }, 'year'] }] }],
+    ['literals', [1, 'two', null, true]],
+  ])('accepts valid logic: %s', (_name, logic) => {
+    expect(issuesOf(withField({ key: 'c', type: 'text', label: 'C', visibleIf: logic }))).toEqual([]);
+  });
+
   describe('locations', () => {
     const levels = LOCATIONS.adminLevels;
     it.each<[string, Json[], string]>([

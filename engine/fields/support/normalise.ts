@@ -25,3 +25,14 @@ export function toBoolean(value: unknown): unknown {
   if (trimmed === 'false') return false;
   return value;
 }
+
+/**
+ * Length in characters (code points), as JSON Schema counts it. `.length` counts UTF-16 units, never
+ * fewer than code points, so the exact count is needed only when `.length` is over the limit.
+ */
+export function exceedsLength(value: string, max: number): boolean {
+  if (value.length <= max) return false;
+  let count = 0;
+  for (const _ of value) if (++count > max) return true;
+  return false;
+}

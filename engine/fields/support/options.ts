@@ -85,9 +85,20 @@ export function checkGate(gates: OptionGates, value: unknown, path: string, ctx:
   }
 }
 
-/** Enum of the option values for the data schema. Disabled values stay valid: old records keep them. */
-export function optionValues(options: readonly ResolvedOption[]): string[] {
-  return options.map((option) => option.value);
+/**
+ * Valid option values as a Set. Options are checked here rather than with a JSON Schema `enum`: AJV
+ * compares an enum of 200+ values (countries, languages) one by one on every record. Disabled values
+ * stay valid: old records keep them.
+ */
+export function optionSet(options: readonly ResolvedOption[]): ReadonlySet<string> {
+  return new Set(options.map((option) => option.value));
+}
+
+/** Reports `not_an_option` for a string outside the options (other types already failed the schema). */
+export function checkOption(values: ReadonlySet<string>, value: unknown, path: string, ctx: ValueCheckContext): boolean {
+  if (typeof value !== 'string' || values.has(value)) return true;
+  ctx.report(path, 'not_an_option', 'Not one of the options.', { value });
+  return false;
 }
 
 /** Inline option labels are translatable texts of the field; lookup labels belong to the lookup. */
