@@ -21,7 +21,7 @@ const common = {
 export default {
   reporters: ['default', '<rootDir>/test/support/summary-reporter.mjs'],
   projects: [
-    { ...common, displayName: 'engine', testMatch: ['<rootDir>/engine/**/*.spec.ts'] },
+    { ...common, displayName: 'engine', testMatch: ['<rootDir>/engine/**/*.spec.ts', '<rootDir>/test/configs/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'server',
