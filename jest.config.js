@@ -19,6 +19,8 @@ const common = {
   testEnvironment: 'node',
 };
 export default {
+  // Global (per-project values are ignored): server tests start apps, servers and CLIs.
+  testTimeout: 60000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.mjs'],
   projects: [
     { ...common, displayName: 'engine', testMatch: ['<rootDir>/engine/**/*.spec.ts', '<rootDir>/test/configs/**/*.spec.ts'] },
@@ -28,7 +30,6 @@ export default {
       testMatch: ['<rootDir>/modules/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
       globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
-      testTimeout: 60000,
     },
   ],
 };

@@ -21,7 +21,7 @@ const ENGINE = decodeURIComponent(new URL('.', import.meta.url).pathname).replac
 const SELF = 'engine-imports.spec.ts';
 const join = (...parts: string[]): string => parts.join('/');
 const relative = (root: string, path: string): string => path.slice(root.length + 1);
-const ALLOWED = ['@sinclair/typebox', 'ajv', 'ajv-formats', 'json-logic-js', '@noble/hashes'];
+const ALLOWED = ['@sinclair/typebox', 'ajv', 'ajv-formats', 'json-logic-js', '@noble/hashes', '@casl/ability'];
 const ALLOWED_IN_SPECS = ['@jest/globals'];
 /** Node-only globals that would break the browser build even without an import. */
 const NODE_GLOBALS = /\b(process\.(env|argv|exit|cwd|nextTick|hrtime|platform|versions?)\b|Buffer\.|__dirname|__filename|require\()/;
@@ -84,6 +84,7 @@ describe('engine imports', () => {
     ["const fs = await import('fs');", false],
     ["import { Type } from '@sinclair/typebox';", true],
     ["import { sha256 } from '@noble/hashes/sha2.js';", true],
+    ["import { createMongoAbility } from '@casl/ability';", true],
     ["export { x } from './x.js';", true],
   ])('classifies %s', (source, ok) => {
     expect(specifiers(source).every((s) => allowed(s, false))).toBe(ok);

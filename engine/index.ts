@@ -5,6 +5,7 @@
  *   loadBundles(fileMaps)        parse + cross-check bundles; every issue at once, nothing built on any
  *   compileBundles(bundles)      AJV validators, prepared rules, compute order; memoised per bundle hashes
  *   compiled.recordType(m, rt)   .process(data, ctx, { supplied }) -> { data, issues }
+ *   buildAbility(compiled, user) what the user may do, on which records, with which fields (per request)
  *
  * No NestJS, TypeORM or Node-only API is reachable from here (engine-imports.spec.ts enforces it).
  */
@@ -42,6 +43,23 @@ export {
   type Translations,
 } from './bundle/schema/definitions.js';
 export { FormSchema, type FormDefinition } from './bundle/schema/form.js';
+export { AdminGrantSchema, RecordGrantSchema, RoleSchema, type AdminGrant, type RecordGrant, type RoleDefinition } from './bundle/schema/role.js';
+export {
+  ADMIN_ACTIONS,
+  ADMIN_SCOPES,
+  ADMIN_SUBJECTS,
+  APPROVAL_TYPES,
+  FIELD_SETS,
+  FORM_ACCESS,
+  RECORD_ACTIONS,
+  RECORD_SCOPES,
+  isAdminAction,
+  isRecordAction,
+  type ApprovalType,
+  type FieldSet,
+  type FormAccessLevel,
+  type RecordAction,
+} from './bundle/schema/role-catalogue.js';
 export type { InlineOption, Compute } from './bundle/schema/common.js';
 
 // ---- field types ------------------------------------------------------------------------------
@@ -67,6 +85,21 @@ export type { LocationNode } from './fields/field-type.js';
 export type { RuleData, RuleUser } from './rules/context.js';
 export { evaluateRule, type LogicIssue, type RuleOutcome } from './rules/evaluate.js';
 export { ALLOWED_OPERATORS, CUSTOM_OPERATORS } from './rules/operators.js';
+
+// ---- abilities (roles -> permissions) -----------------------------------------------------------
+export { buildAbility } from './abilities/build-ability.js';
+export { redactRecordData } from './abilities/redact.js';
+export { NO_FIELDS, RECORD_SUBJECT } from './abilities/casl-rules.js';
+export type {
+  AbilityUser,
+  AdminScope,
+  AdminSubject,
+  FormAccess,
+  HavenAbility,
+  RecordCondition,
+  RecordFacts,
+  RecordScope,
+} from './abilities/types.js';
 
 // ---- i18n -------------------------------------------------------------------------------------
 export { translationKeys } from './i18n/translation-keys.js';

@@ -2,8 +2,11 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { HAVEN_RUNTIME, type HavenRuntime } from './common/runtime.js';
 import { dataSourceOptions } from './database/data-source.js';
+import { AuditModule } from './audit/audit.module.js';
+import { AuthModule } from './auth/auth.module.js';
 import { ConfigBundlesModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
+import { UsersModule } from './users/users.module.js';
 
 @Global()
 @Module({})
@@ -21,8 +24,11 @@ export class AppModule {
       imports: [
         RuntimeModule.forRoot(runtime),
         TypeOrmModule.forRoot({ ...dataSourceOptions(runtime.databaseUrl, runtime.env.dbPoolSize) }),
+        AuditModule,
         HealthModule,
         ConfigBundlesModule,
+        AuthModule,
+        UsersModule,
       ],
     };
   }

@@ -6,12 +6,17 @@ import { ActiveConfigService } from '../modules/config/active-config.service.js'
 import { createApp } from '../modules/create-app.js';
 import { loadEnv } from '../modules/settings/env.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { as, login, newUser } from './support/factories.js';
 import { createTestDatabase, withClient } from './support/test-database.js';
+import { DataSource } from 'typeorm';
 
 describe('configuration baseline and metadata API', () => {
   let t: TestApp;
+  let api: ReturnType<typeof as>;
   beforeAll(async () => {
     t = await startTestApp();
+    const user = await newUser(t.app.get(DataSource), { roles: ['gbv_caseworker', 'cp_caseworker'] });
+    api = as(t, await login(t, user.username, user.password));
   });
   afterAll(async () => {
     await t.close();
@@ -53,7 +58,7 @@ describe('configuration baseline and metadata API', () => {
   });
 
   it('lists modules with localized labels', async () => {
-    const res = await t.http().get('/api/v1/modules?locale=fr').expect(200);
+    const res = await api.get('/api/v1/modules?locale=fr').expect(200);
     expect(res.body.items.map((m: { key: string }) => m.key).sort()).toEqual(['cp', 'gbv']);
     const gbv = res.body.items.find((m: { key: string }) => m.key === 'gbv');
     expect(gbv.recordTypes.map((r: { key: string }) => r.key)).toEqual(['case', 'incident']);
@@ -62,9 +67,9 @@ describe('configuration baseline and metadata API', () => {
   });
 
   it('serves GBV incident forms in French and Arabic (right to left)', async () => {
-    const en = await t.http().get('/api/v1/forms?module=gbv&recordType=incident').expect(200);
-    const fr = await t.http().get('/api/v1/forms?module=gbv&recordType=incident&locale=fr').expect(200);
-    const ar = await t.http().get('/api/v1/forms?module=gbv&recordType=incident&locale=ar').expect(200);
+    const en = await api.get('/api/v1/forms?module=gbv&recordType=incident').expect(200);
+    const fr = await api.get('/api/v1/forms?module=gbv&recordType=incident&locale=fr').expect(200);
+    const ar = await api.get('/api/v1/forms?module=gbv&recordType=incident&locale=ar').expect(200);
     expect(en.body.forms.map((f: { key: string }) => f.key)).toEqual(fr.body.forms.map((f: { key: string }) => f.key));
     expect(ar.body.direction).toBe('rtl');
     expect(fr.body.direction).toBe('ltr');
@@ -86,40 +91,40 @@ describe('configuration baseline and metadata API', () => {
   });
 
   it('falls back to the base language for a locale without translations', async () => {
-    const res = await t.http().get('/api/v1/forms?module=cp&recordType=case&locale=sw').expect(200);
-    const en = await t.http().get('/api/v1/forms?module=cp&recordType=case').expect(200);
+    const res = await api.get('/api/v1/forms?module=cp&recordType=case&locale=sw').expect(200);
+    const en = await api.get('/api/v1/forms?module=cp&recordType=case').expect(200);
     expect(res.body.forms[0].label).toBe(en.body.forms[0].label);
   });
 
   it('returns 404 for an unknown record type and a 400 listing every bad query parameter', async () => {
-    const missing = await t.http().get('/api/v1/forms?module=gbv&recordType=tracing_request').expect(404);
+    const missing = await api.get('/api/v1/forms?module=gbv&recordType=tracing_request').expect(404);
     expect(missing.body.error.code).toBe('not_found');
-    const bad = await t.http().get('/api/v1/forms?module=GBV').expect(400);
+    const bad = await api.get('/api/v1/forms?module=GBV').expect(400);
     expect(bad.body.error.code).toBe('validation_failed');
     const paths = bad.body.error.issues.map((i: { path: string }) => i.path);
     expect(paths).toEqual(expect.arrayContaining(['/module', '/recordType']));
   });
 
   it('serves a lookup, localized, and 404 for an unknown one', async () => {
-    const res = await t.http().get('/api/v1/lookups/gender?locale=fr').expect(200);
+    const res = await api.get('/api/v1/lookups/gender?locale=fr').expect(200);
     expect(res.body.options.map((o: { value: string }) => o.value)).toEqual(['female', 'male', 'other']);
     expect(res.body.options[0].label).toBe('Féminin');
-    await t.http().get('/api/v1/lookups/no_such_lookup').expect(404);
-    await t.http().get('/api/v1/lookups/..%2F..%2Fetc').expect(404);
-    const htp = await t.http().get('/api/v1/lookups/harmful_traditional_practice').expect(200);
+    await api.get('/api/v1/lookups/no_such_lookup').expect(404);
+    await api.get('/api/v1/lookups/..%2F..%2Fetc').expect(404);
+    const htp = await api.get('/api/v1/lookups/harmful_traditional_practice').expect(200);
     expect(htp.body.localizable).toBe(true);
   });
 
   it('walks the location hierarchy by parent and by level', async () => {
-    const top = await t.http().get('/api/v1/locations').expect(200);
+    const top = await api.get('/api/v1/locations').expect(200);
     expect(top.body.items.map((l: { code: string }) => l.code)).toEqual(['XX']);
-    const counties = await t.http().get('/api/v1/locations?parent=XX').expect(200);
+    const counties = await api.get('/api/v1/locations?parent=XX').expect(200);
     expect(counties.body.items.length).toBeGreaterThan(1);
     for (const county of counties.body.items) expect(county).toMatchObject({ parent: 'XX', level: 1 });
-    const level2 = await t.http().get('/api/v1/locations?level=2').expect(200);
+    const level2 = await api.get('/api/v1/locations?level=2').expect(200);
     expect(level2.body.items.every((l: { level: number }) => l.level === 2)).toBe(true);
-    await t.http().get('/api/v1/locations?parent=NOPE').expect(404);
-    await t.http().get('/api/v1/locations?level=abc').expect(400);
+    await api.get('/api/v1/locations?parent=NOPE').expect(404);
+    await api.get('/api/v1/locations?level=abc').expect(400);
   });
 });
 

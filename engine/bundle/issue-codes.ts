@@ -87,6 +87,14 @@ export const BUNDLE_ISSUE_CODES = {
   /** A choice field with both `options` and `lookup`, or with neither. */
   invalid_option_source: 'invalid_option_source',
 
+  // --- roles -------------------------------------------------------------------------------------
+  /** An action that is not in the catalogue of docs/permissions.md (record actions, or the admin subject's). */
+  unknown_action: 'unknown_action',
+  /** A form key in a role's `forms` that is not a form of the grant's module and record types. */
+  unknown_form: 'unknown_form',
+  /** An `excludeFields` entry starting with `@` that is not a named field set (`@identifying`). */
+  unknown_field_set: 'unknown_field_set',
+
   // --- field definitions -------------------------------------------------------------------------
   /** A `calculated` field without `compute`. */
   compute_required: 'compute_required',

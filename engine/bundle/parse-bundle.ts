@@ -10,6 +10,7 @@ import { bundleHash } from './hash.js';
 import type { KeyedDefinition, LocalesFile, LocationsFile, LookupDefinition, Manifest, ModuleDefinition, RecordTypeDefinition, RulesFile, Settings, Translations } from './schema/definitions.js';
 import { classifyPath, type FileKindSpec } from './schema/file-kinds.js';
 import type { FormDefinition } from './schema/form.js';
+import type { RoleDefinition } from './schema/role.js';
 import { schemaIssues } from './schema-issues.js';
 import type { BrokenFile, BundleIssue, FileKind, ParsedBundle, Sourced } from './types.js';
 
@@ -43,7 +44,7 @@ interface Collected {
   lookups: Sourced<LookupDefinition>[];
   locations: Sourced<LocationsFile>[];
   rules: Sourced<RulesFile>[];
-  roles: Sourced<KeyedDefinition>[];
+  roles: Sourced<RoleDefinition>[];
   workflows: Sourced<KeyedDefinition>[];
   exports: Sourced<KeyedDefinition>[];
   reports: Sourced<KeyedDefinition>[];
@@ -66,7 +67,7 @@ function file(collected: Collected, kind: FileKind, path: string, name: string, 
     case 'lookup': collected.lookups.push(sourced as Sourced<LookupDefinition>); break;
     case 'locations': collected.locations.push(sourced as Sourced<LocationsFile>); break;
     case 'rules': collected.rules.push(sourced as Sourced<RulesFile>); break;
-    case 'role': collected.roles.push(sourced as Sourced<KeyedDefinition>); break;
+    case 'role': collected.roles.push(sourced as Sourced<RoleDefinition>); break;
     case 'workflow': collected.workflows.push(sourced as Sourced<KeyedDefinition>); break;
     case 'export': collected.exports.push(sourced as Sourced<KeyedDefinition>); break;
     case 'report': collected.reports.push(sourced as Sourced<KeyedDefinition>); break;

@@ -13,6 +13,7 @@ import type {
   Translations,
 } from './schema/definitions.js';
 import type { FormDefinition } from './schema/form.js';
+import type { RoleDefinition } from './schema/role.js';
 
 /** A problem in a bundle: which file, where in it (JSON pointer), what (stable code), in words. */
 export interface BundleIssue {
@@ -73,7 +74,7 @@ export interface ParsedBundle {
   readonly lookups: readonly Sourced<LookupDefinition>[];
   readonly locations: readonly Sourced<LocationsFile>[];
   readonly rules: readonly Sourced<RulesFile>[];
-  readonly roles: readonly Sourced<KeyedDefinition>[];
+  readonly roles: readonly Sourced<RoleDefinition>[];
   readonly workflows: readonly Sourced<KeyedDefinition>[];
   readonly exports: readonly Sourced<KeyedDefinition>[];
   readonly reports: readonly Sourced<KeyedDefinition>[];

@@ -71,9 +71,7 @@ function rawEntries(bundle: ParsedBundle): RawEntry[] {
       out.push({ key: k.ruleMessage(def.module, def.recordType, rule.key), base: rule.message, file, pointer: `/rules/${i}/message` }),
     );
   }
-  for (const { def, file } of bundle.roles) {
-    if (def.label !== undefined) out.push({ key: k.roleLabel(def.key), base: def.label, file, pointer: '/label' });
-  }
+  for (const { def, file } of bundle.roles) out.push({ key: k.roleLabel(def.key), base: def.label, file, pointer: '/label' });
   return out;
 }
 

@@ -80,6 +80,8 @@ export class HavenExceptionFilter implements ExceptionFilter {
       error: { code: error.code, message: error.message, issues: error.issues, requestId: req?.id },
     };
     if (error.details) body.error.details = error.details;
+    const retryAfter = error.details?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
     if (res.headersSent) {
       res.end();
       return;

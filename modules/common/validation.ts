@@ -22,7 +22,7 @@ const CONSTRAINT_CODES: Record<string, string> = {
   matches: 'invalid_format',
   isEmail: 'invalid_format',
   isDateString: 'invalid_date',
-  isISO8601: 'invalid_date',
+  isIso8601: 'invalid_date',
 };
 
 /** Flattens class-validator's error tree into issues with JSON pointers from the body (or query) root. */

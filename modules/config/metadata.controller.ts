@@ -1,30 +1,37 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { listLocations, localeDirection, localizeForms, localizeLookup } from '../../engine/index.js';
+import { CurrentPrincipal } from '../auth/decorators.js';
+import type { Principal } from '../auth/principal.js';
 import { HavenError } from '../common/errors.js';
+import { formsForCaller } from './form-filter.js';
 import { ActiveConfigService } from './active-config.service.js';
 import { FormsQuery, LocaleQuery, LocationsQuery, LOOKUP_KEY } from './metadata.dto.js';
 
 /**
  * Read side of the active configuration: modules, localized form definitions ready to render, lookups and
- * locations. (Once sign-in exists, forms are filtered to what the caller's roles may read.)
+ * locations. Modules and forms are cut down to what the caller's roles may read: a record type the caller
+ * cannot read at all looks exactly like one that does not exist.
  */
 @ApiTags('configuration')
+@ApiBearerAuth()
 @Controller()
 export class MetadataController {
   constructor(private readonly config: ActiveConfigService) {}
 
   @Get('modules')
   @ApiOperation({ summary: 'Modules of the active configuration, with their record types and bundle versions.' })
-  modules(@Query() query: LocaleQuery) {
+  modules(@Query() query: LocaleQuery, @CurrentPrincipal() principal: Principal) {
     const compiled = this.config.current();
     const locale = query.locale ?? this.baseLanguage();
     const items = compiled.source.flatMap((bundle) =>
-      bundle.modules.map(({ def }) => ({
+      bundle.modules
+        .filter(({ def }) => def.recordTypes.some((rt) => principal.ability.formAccess(def.key, rt).size > 0))
+        .map(({ def }) => ({
         key: def.key,
         label: compiled.texts.text(`module.${def.key}.label`, locale) ?? def.label,
         bundle: { key: bundle.key, version: bundle.manifest.version, hash: bundle.hash },
-        recordTypes: def.recordTypes.map((rt) => {
+        recordTypes: def.recordTypes.filter((rt) => principal.ability.formAccess(def.key, rt).size > 0).map((rt) => {
           const compiledType = compiled.findRecordType(def.key, rt);
           return { key: rt, label: compiled.texts.text(`recordType.${def.key}.${rt}.label`, locale) ?? compiledType?.label ?? rt };
         }),
@@ -36,12 +43,13 @@ export class MetadataController {
   @Get('forms')
   @ApiOperation({ summary: 'The forms of one record type of one module, localized and ready to render.' })
   @ApiOkResponse({ description: 'Forms in display order with fields, options, rules and texts in the requested locale.' })
-  forms(@Query() query: FormsQuery) {
+  forms(@Query() query: FormsQuery, @CurrentPrincipal() principal: Principal) {
     const compiled = this.config.current();
-    if (!compiled.findRecordType(query.module, query.recordType)) {
-      throw HavenError.notFound(`No record type "${query.recordType}" in module "${query.module}".`);
+    if (!compiled.findRecordType(query.module, query.recordType) || principal.ability.formAccess(query.module, query.recordType).size === 0) {
+      throw HavenError.notFound("No such record type.");
     }
-    return localizeForms(compiled, { module: query.module, recordType: query.recordType, locale: query.locale ?? this.baseLanguage() });
+    const forms = localizeForms(compiled, { module: query.module, recordType: query.recordType, locale: query.locale ?? this.baseLanguage() });
+    return formsForCaller(forms, principal.ability);
   }
 
   @Get('lookups/:key')

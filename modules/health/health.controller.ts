@@ -2,10 +2,12 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
+import { Public } from '../auth/decorators.js';
 import { HAVEN_RUNTIME, type HavenRuntime } from '../common/runtime.js';
 import { HAVEN_VERSION } from '../common/version.js';
 
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -8,6 +8,7 @@ import { checkDefinitions, checkRecordTypeFields, indexDefinitions } from './che
 import { checkForms, indexForms } from './check-forms.js';
 import { checkGraph } from './check-graph.js';
 import { checkLocations } from './check-locations.js';
+import { checkRoles } from './check-roles.js';
 import { checkRules } from './check-rules.js';
 import { checkTranslations } from './check-translations.js';
 import { CheckContext } from './context.js';
@@ -21,6 +22,7 @@ export function checkBundles(parsed: readonly ParsedBundle[]): BundleIssue[] {
   checkRecordTypeFields(ctx);
   checkForms(ctx);
   checkRules(ctx);
+  checkRoles(ctx);
   checkLocations(ctx);
   checkTranslations(ctx);
   return ctx.issues;

@@ -1,6 +1,5 @@
 /** Manifests, file names, and the keyed definitions other files refer to (modules, record types, lookups…). */
 import { expectedFileName } from '../schema/file-kinds.js';
-import type { KeyedDefinition } from '../schema/definitions.js';
 import type { FileKind, ParsedBundle, Sourced } from '../types.js';
 import { indexUnique, type CheckContext, type Owned } from './context.js';
 
@@ -35,7 +34,7 @@ export function indexDefinitions(ctx: CheckContext): void {
 }
 
 export function checkDefinitions(ctx: CheckContext): void {
-  const keyed = new Map<FileKind, Map<string, Owned<KeyedDefinition>>>();
+  const keyed = new Map<FileKind, Map<string, Owned<{ readonly key: string }>>>();
   for (const bundle of ctx.bundles) {
     const { manifest } = bundle;
     if (!manifest.locales.includes(manifest.baseLanguage)) {
@@ -77,7 +76,7 @@ export function checkDefinitions(ctx: CheckContext): void {
       });
     }
 
-    const kinds: readonly [FileKind, readonly Sourced<KeyedDefinition>[]][] = [
+    const kinds: readonly [FileKind, readonly Sourced<{ readonly key: string }>[]][] = [
       ['role', bundle.roles],
       ['workflow', bundle.workflows],
       ['export', bundle.exports],
@@ -85,7 +84,7 @@ export function checkDefinitions(ctx: CheckContext): void {
       ['template', bundle.templates],
     ];
     for (const [kind, entries] of kinds) {
-      const index = keyed.get(kind) ?? new Map<string, Owned<KeyedDefinition>>();
+      const index = keyed.get(kind) ?? new Map<string, Owned<{ readonly key: string }>>();
       keyed.set(kind, index);
       for (const entry of entries) {
         checkFileName(ctx, bundle, kind, entry);

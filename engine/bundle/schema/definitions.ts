@@ -137,8 +137,8 @@ export const TranslationsSchema = Type.Record(Type.String({ minLength: 1 }), Typ
 export type Translations = Static<typeof TranslationsSchema>;
 
 /**
- * Roles, workflows, exports, reports and template metadata: their own sections of the format are still
- * being written, so only a key and a label are fixed for now; other properties are free.
+ * Workflows, exports, reports and template metadata: their own sections of the format are still being
+ * written, so only a key and a label are fixed for now; other properties are free. (Roles: `role.ts`.)
  */
 export const KeyedDefinitionSchema = Type.Object(
   { key: Key, label: Type.Optional(Text) },

@@ -14,6 +14,7 @@ import {
   TranslationsSchema,
 } from './definitions.js';
 import { FormSchema } from './form.js';
+import { RoleSchema } from './role.js';
 
 export interface FileKindSpec {
   readonly kind: FileKind;
@@ -36,7 +37,7 @@ export const FILE_KINDS: readonly FileKindSpec[] = [
   { kind: 'lookup', path: new RegExp(`^lookups/${NAME}\\.json$`), schema: LookupSchema, describes: '<key>' },
   { kind: 'locations', path: new RegExp(`^locations/${NAME}\\.json$`), schema: LocationsSchema, describes: 'any name' },
   { kind: 'rules', path: new RegExp(`^rules/${NAME}\\.json$`), schema: RulesFileSchema, describes: '<module>.<recordType>' },
-  { kind: 'role', path: new RegExp(`^roles/${NAME}\\.json$`), schema: KeyedDefinitionSchema, describes: '<key>' },
+  { kind: 'role', path: new RegExp(`^roles/${NAME}\\.json$`), schema: RoleSchema, describes: '<key>' },
   { kind: 'workflow', path: new RegExp(`^workflows/${NAME}\\.json$`), schema: KeyedDefinitionSchema, describes: 'any name' },
   { kind: 'export', path: new RegExp(`^exports/${NAME}\\.json$`), schema: KeyedDefinitionSchema, describes: 'any name' },
   { kind: 'report', path: new RegExp(`^reports/${NAME}\\.json$`), schema: KeyedDefinitionSchema, describes: 'any name' },
