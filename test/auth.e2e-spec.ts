@@ -125,6 +125,14 @@ describe('sign-in, sessions and second factor', () => {
     expect((await t.http().post('/api/v1/auth/login').send({ username: user.username, password: user.password })).status).toBe(401);
   });
 
+  it('rejects the users of a disabled agency, mid-session and at sign-in', async () => {
+    const user = await newUser(ds, { roles: ['gbv_caseworker'] });
+    const token = await login(t, user.username, user.password);
+    await ds.query(`UPDATE agency SET disabled = true WHERE lower(code) = lower($1)`, [user.agency]);
+    await as(t, token).get('/api/v1/auth/me').expect(401);
+    expect((await t.http().post('/api/v1/auth/login').send({ username: user.username, password: user.password })).status).toBe(401);
+  });
+
   it('lists every password policy problem at once and keeps the old password', async () => {
     const user = await newUser(ds, { username: 'policyuser', roles: ['gbv_caseworker'] });
     const api = as(t, await login(t, user.username, user.password));

@@ -66,6 +66,12 @@ describe('npm run config', () => {
       (rules.rules as Array<Record<string, unknown>>)[0].assert = { '<=': [{ var: 'record.no_such_field' }, 1] };
     });
     await fs.writeFile(path.join(gbv, 'lookups/broken.json'), '{ "key": ');
+    await editJson(path.join(gbv, 'roles/gbv_caseworker.json'), (role) => {
+      const grant = (role.records as Array<Record<string, unknown>>)[0];
+      grant.forms = { ...(grant.forms as object), no_such_form: 'read' };
+      grant.actions = [...(grant.actions as string[]), 'launch_rockets'];
+      grant.excludeFields = ['@no_such_set'];
+    });
     const res = await config('validate', gbv);
     expect(res.code).toBe(1);
     const lines = res.stdout.split('\n').filter((l) => l.includes('#'));
@@ -74,6 +80,9 @@ describe('npm run config', () => {
     expect(lines.some((l) => /lookups\/gbv_reported_elsewhere\.json#\/values\/\d+/.test(l))).toBe(true);
     expect(lines.some((l) => /rules\/gbv\.incident\.json#\/rules\/0\/assert/.test(l))).toBe(true);
     expect(lines.some((l) => /lookups\/broken\.json#.*invalid_json/.test(l))).toBe(true);
+    expect(lines.some((l) => /roles\/gbv_caseworker\.json#\/records\/0\/forms\/no_such_form.*unknown_form/.test(l))).toBe(true);
+    expect(lines.some((l) => /roles\/gbv_caseworker\.json#\/records\/0\/actions\/\d+.*unknown_action/.test(l))).toBe(true);
+    expect(lines.some((l) => /roles\/gbv_caseworker\.json#\/records\/0\/excludeFields\/0.*unknown_field_set/.test(l))).toBe(true);
   });
 
   it('lists missing translations and round-trips the translation spreadsheet', async () => {

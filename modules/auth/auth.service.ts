@@ -74,7 +74,8 @@ export class AuthService {
     if (verdict.delayMs > 0) await new Promise((r) => setTimeout(r, verdict.delayMs));
 
     const rows: Array<{ id: string; password_hash: string; disabled: boolean }> = await this.ds.query(
-      `SELECT id, password_hash, disabled FROM app_user WHERE lower(username) = $1`,
+      `SELECT u.id, u.password_hash, u.disabled OR coalesce(a.disabled, false) AS disabled
+         FROM app_user u LEFT JOIN agency a ON a.id = u.agency_id WHERE lower(u.username) = $1`,
       [username],
     );
     const found = rows[0];

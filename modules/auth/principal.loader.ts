@@ -33,7 +33,7 @@ export class PrincipalLoader {
   async user(userId: string): Promise<UserFacts | undefined> {
     const rows = await this.ds.query(
       `SELECT u.id, u.username, u.full_name, u.agency_id, a.code AS agency_code, u.roles, u.locale, u.disabled,
-              u.must_change_password, u.totp_enabled, u.code, u.email, u.last_login_at,
+              u.must_change_password, u.totp_enabled, u.code, u.email, u.last_login_at, coalesce(a.disabled, false) AS agency_disabled,
               coalesce(array_agg(g.id ORDER BY g.code) FILTER (WHERE g.id IS NOT NULL), '{}') AS group_ids,
               coalesce(array_agg(g.code ORDER BY g.code) FILTER (WHERE g.id IS NOT NULL), '{}') AS group_codes
          FROM app_user u
@@ -41,7 +41,7 @@ export class PrincipalLoader {
          LEFT JOIN app_user_group ug ON ug.user_id = u.id
          LEFT JOIN user_group g ON g.id = ug.group_id AND NOT g.disabled
         WHERE u.id = $1
-        GROUP BY u.id, a.code`,
+        GROUP BY u.id, a.code, a.disabled`,
       [userId],
     );
     if (rows.length === 0) return undefined;
@@ -56,7 +56,8 @@ export class PrincipalLoader {
       groupCodes: r.group_codes,
       roles: r.roles,
       locale: r.locale,
-      disabled: r.disabled,
+      // A disabled agency disables its users: they can neither sign in nor keep using a session.
+      disabled: r.disabled || r.agency_disabled,
       mustChangePassword: r.must_change_password,
       totpEnabled: r.totp_enabled,
       code: r.code,
