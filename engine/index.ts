@@ -15,7 +15,14 @@ export { parseBundle, type ParseResult } from './bundle/parse-bundle.js';
 export { checkBundles } from './bundle/check/check-bundles.js';
 export { loadBundles, type LoadResult } from './bundle/load.js';
 export { bundleHash } from './bundle/hash.js';
-export { BUNDLE_ISSUE_CODES, RECORD_ISSUE_CODES, type BundleIssueCode, type RecordIssueCode } from './bundle/issue-codes.js';
+export {
+  BUNDLE_ISSUE_CODES,
+  IMPORT_ISSUE_CODES,
+  RECORD_ISSUE_CODES,
+  type BundleIssueCode,
+  type ImportIssueCode,
+  type RecordIssueCode,
+} from './bundle/issue-codes.js';
 export type { BundleIssue, FileKind, LoadedBundle, ParsedBundle, Sourced } from './bundle/types.js';
 export { FILE_KINDS, classifyPath } from './bundle/schema/file-kinds.js';
 export {
@@ -43,6 +50,18 @@ export {
   type Translations,
 } from './bundle/schema/definitions.js';
 export { FormSchema, type FormDefinition } from './bundle/schema/form.js';
+export {
+  EXPORT_CELL_TYPES,
+  EXPORT_FORMATS,
+  ExportMappingSchema,
+  type ExportCellType,
+  type ExportColumn,
+  type ExportColumnImport,
+  type ExportFormat,
+  type ExportMapping,
+  type ExportMenu,
+  type ExportSheet,
+} from './bundle/schema/export.js';
 export { AdminGrantSchema, RecordGrantSchema, RoleSchema, type AdminGrant, type RecordGrant, type RoleDefinition } from './bundle/schema/role.js';
 export {
   ADMIN_ACTIONS,
@@ -66,7 +85,7 @@ export type { InlineOption, Compute } from './bundle/schema/common.js';
 export { FIELD_TYPE_NAMES, FieldSchema, type FieldDefinition, type LeafFieldDefinition, type SubformFieldDefinition } from './fields/index.js';
 
 // ---- compile and run --------------------------------------------------------------------------
-export { compileBundles, clearCompileCache } from './compile/compile-bundles.js';
+export { compileBundles, clearCompileCache, type CompileOptions } from './compile/compile-bundles.js';
 export { EngineError, type EngineErrorCode } from './compile/engine-error.js';
 export type {
   CompiledBundleInfo,
@@ -84,7 +103,48 @@ export type { AdminLevel, CompiledLocations } from './compile/location-index.js'
 export type { LocationNode } from './fields/field-type.js';
 export type { RuleData, RuleUser } from './rules/context.js';
 export { evaluateRule, type LogicIssue, type RuleOutcome } from './rules/evaluate.js';
-export { ALLOWED_OPERATORS, CUSTOM_OPERATORS } from './rules/operators.js';
+export { ALLOWED_OPERATORS, CUSTOM_OPERATORS, DEIDENTIFYING_OPERATORS, EXPORT_ONLY_OPERATORS } from './rules/operators.js';
+
+// ---- export mappings (spreadsheets out, legacy spreadsheets in) --------------------------------
+export { compileExportMapping, listExportMappings } from './exports/compile-export.js';
+export { isFormulaLike, spreadsheetSafe } from './exports/cells.js';
+export type {
+  Cell,
+  CompiledExport,
+  ExportColumnInfo,
+  ExportMeta,
+  ImportIssue,
+  ImportOptions,
+  ImportResult,
+  MenuCollector,
+  MenuColumn,
+} from './exports/types.js';
+
+// ---- overlays (localization without approval) ---------------------------------------------------
+export {
+  applyOverlays,
+  type ConfigOverlays,
+  type LocationOverlayNode,
+  type LocationsOverlay,
+  type LookupOverlay,
+  type LookupOverlayOption,
+  type OverlayResult,
+} from './overlay/apply-overlays.js';
+
+// ---- diff (governance review) -----------------------------------------------------------------
+export { diffBundles, diffUsageQuestions } from './diff/diff-bundles.js';
+export type {
+  BreakingChange,
+  BreakingCode,
+  BundleDiff,
+  ChangeKind,
+  ChangeType,
+  DataUsage,
+  DiffChange,
+  DiffHighlight,
+  DiffInput,
+  UsageQuestions,
+} from './diff/types.js';
 
 // ---- abilities (roles -> permissions) -----------------------------------------------------------
 export { buildAbility } from './abilities/build-ability.js';

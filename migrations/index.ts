@@ -2,6 +2,8 @@ import { Foundation1764100000000 } from './1764100000000-foundation.js';
 import { ConfigBundles1764200000000 } from './1764200000000-config-bundles.js';
 import { Identity1764300000000 } from './1764300000000-identity.js';
 import { Records1764400000000 } from './1764400000000-records.js';
+import { Attachments1764500000000 } from './1764500000000-attachments.js';
+import { Governance1764600000000 } from './1764600000000-governance.js';
 
 /** Every migration, oldest first. Migrations are append-only: add a new file, never edit a shipped one. */
-export const migrations = [Foundation1764100000000, ConfigBundles1764200000000, Identity1764300000000, Records1764400000000];
+export const migrations = [Foundation1764100000000, ConfigBundles1764200000000, Identity1764300000000, Records1764400000000, Attachments1764500000000, Governance1764600000000];

@@ -6,6 +6,7 @@ import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ConfigBundlesModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
+import { RecordsModule } from './records/records.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Global()
@@ -29,6 +30,7 @@ export class AppModule {
         ConfigBundlesModule,
         AuthModule,
         UsersModule,
+        RecordsModule,
       ],
     };
   }

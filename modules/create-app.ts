@@ -5,12 +5,14 @@ import express from 'express';
 import { AppModule } from './app.module.js';
 import { HavenExceptionFilter } from './common/error.filter.js';
 import { HavenError } from './common/errors.js';
-import { requestContext, requireJsonBodies } from './common/request-context.js';
+import { refuseNulInQuery, requestContext, requireJsonBodies } from './common/request-context.js';
 import type { HavenRuntime } from './common/runtime.js';
 import { havenValidationPipe } from './common/validation.js';
 import { HAVEN_VERSION } from './common/version.js';
 
 export const API_PREFIX = 'api/v1';
+/** Largest location hierarchy CSV accepted by `POST /locations/import`. */
+export const LOCATION_CSV_LIMIT = 20 * 1024 * 1024;
 
 /** Builds and initialises the configured Nest application (not listening yet). Shared by `main.ts` and the e2e tests. */
 export async function createApp(runtime: HavenRuntime): Promise<NestExpressApplication> {
@@ -24,7 +26,10 @@ export async function createApp(runtime: HavenRuntime): Promise<NestExpressAppli
   app.set('query parser', 'extended');
   app.use(requestContext);
   app.use(requireJsonBodies);
+  app.use(refuseNulInQuery);
   app.use(express.json({ limit: runtime.env.bodyLimitBytes, type: ['application/json', 'application/*+json'], strict: true }));
+  // The location hierarchy comes as CSV, and a country's hierarchy is far larger than a JSON body.
+  app.use(`/${API_PREFIX}/locations/import`, express.text({ type: ['text/csv', 'text/plain', 'application/csv'], limit: LOCATION_CSV_LIMIT }));
   app.setGlobalPrefix(API_PREFIX);
   app.useGlobalFilters(new HavenExceptionFilter());
   app.useGlobalPipes(havenValidationPipe());

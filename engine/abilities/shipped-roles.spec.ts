@@ -81,6 +81,8 @@ describe('shipped roles', () => {
     ['system_admin', 'export', 'location', true],
     ['system_admin', 'activate', 'bundle', true],
     ['system_admin', 'rollback', 'bundle', true],
+    ['system_admin', 'submit', 'bundle', true],
+    ['steering_committee', 'submit', 'bundle', false],
     ['system_admin', 'update', 'system', true],
     ['system_admin', 'read', 'audit', true],
     ['system_admin', 'approve', 'bundle', false],

@@ -140,6 +140,23 @@ export const BUNDLE_ISSUE_CODES = {
   unknown_locale: 'unknown_locale',
   /** A translation for a key that no definition of this bundle has. */
   unknown_translation_key: 'unknown_translation_key',
+
+  // --- export mappings ---------------------------------------------------------------------------
+  /**
+   * An export column that reads a field marked `identifying` (or a subform holding one) other than as a
+   * direct argument of a de-identifying operation (`year_of`, `band`, `count`, `is_empty`, …).
+   */
+  identifying_in_export: 'identifying_in_export',
+  /** A menu's `from` that is not a column of the export's data sheet. */
+  unknown_column: 'unknown_column',
+  /** Not exactly one data sheet, or a sheet with both `columns` and `menus` (or neither). */
+  invalid_sheet: 'invalid_sheet',
+  /**
+   * A column `import` that cannot write its field: a subform, layout, computed or attachment-like field,
+   * `level` on a non-location field, `separator` on a single-value field; or an `unmappedField` that is not
+   * a text field.
+   */
+  invalid_import: 'invalid_import',
 } as const;
 
 export type BundleIssueCode = keyof typeof BUNDLE_ISSUE_CODES;
@@ -176,6 +193,8 @@ export const RECORD_ISSUE_CODES = {
   invalid_format: 'invalid_format',
   /** Any other value the schema refuses. */
   invalid_value: 'invalid_value',
+  /** Text holding a character no record can store: NUL (`\u0000`) or an unpaired UTF-16 surrogate. */
+  invalid_character: 'invalid_character',
   /** A date after today (after now for date-times) in a `notInFuture` field. */
   date_in_future: 'date_in_future',
   /** A date range whose `from` is after its `to`. */
@@ -197,3 +216,17 @@ export const RECORD_ISSUE_CODES = {
 } as const;
 
 export type RecordIssueCode = keyof typeof RECORD_ISSUE_CODES;
+
+/** Problems in one row of a spreadsheet read back through an export mapping (`importRow`). */
+export const IMPORT_ISSUE_CODES = {
+  /** A header that no column of the mapping has (in any locale); its cells are not imported. */
+  unknown_header: 'unknown_header',
+  /** A second header of the same column; its cells are not imported. */
+  duplicate_header: 'duplicate_header',
+  /** A cell the column's import cannot turn into a value of its field (not an option, a date, a number, a place). */
+  unmapped_value: 'unmapped_value',
+  /** Place names of several columns (county, district) that are not on one branch of the hierarchy. */
+  location_mismatch: 'location_mismatch',
+} as const;
+
+export type ImportIssueCode = keyof typeof IMPORT_ISSUE_CODES;

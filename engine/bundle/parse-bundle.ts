@@ -9,6 +9,7 @@ import { deepFreeze, exceedsDepth, isPlainObject, MAX_JSON_DEPTH } from '../util
 import { bundleHash } from './hash.js';
 import type { KeyedDefinition, LocalesFile, LocationsFile, LookupDefinition, Manifest, ModuleDefinition, RecordTypeDefinition, RulesFile, Settings, Translations } from './schema/definitions.js';
 import { classifyPath, type FileKindSpec } from './schema/file-kinds.js';
+import type { ExportMapping } from './schema/export.js';
 import type { FormDefinition } from './schema/form.js';
 import type { RoleDefinition } from './schema/role.js';
 import { schemaIssues } from './schema-issues.js';
@@ -46,7 +47,7 @@ interface Collected {
   rules: Sourced<RulesFile>[];
   roles: Sourced<RoleDefinition>[];
   workflows: Sourced<KeyedDefinition>[];
-  exports: Sourced<KeyedDefinition>[];
+  exports: Sourced<ExportMapping>[];
   reports: Sourced<KeyedDefinition>[];
   templates: Sourced<KeyedDefinition>[];
   templateSources: Record<string, string>;
@@ -69,7 +70,7 @@ function file(collected: Collected, kind: FileKind, path: string, name: string, 
     case 'rules': collected.rules.push(sourced as Sourced<RulesFile>); break;
     case 'role': collected.roles.push(sourced as Sourced<RoleDefinition>); break;
     case 'workflow': collected.workflows.push(sourced as Sourced<KeyedDefinition>); break;
-    case 'export': collected.exports.push(sourced as Sourced<KeyedDefinition>); break;
+    case 'export': collected.exports.push(sourced as Sourced<ExportMapping>); break;
     case 'report': collected.reports.push(sourced as Sourced<KeyedDefinition>); break;
     case 'template': collected.templates.push(sourced as Sourced<KeyedDefinition>); break;
     case 'translations': collected.translations.push({ ...(sourced as Sourced<Translations>), locale: name }); break;

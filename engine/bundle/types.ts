@@ -12,6 +12,7 @@ import type {
   Settings,
   Translations,
 } from './schema/definitions.js';
+import type { ExportMapping } from './schema/export.js';
 import type { FormDefinition } from './schema/form.js';
 import type { RoleDefinition } from './schema/role.js';
 
@@ -76,7 +77,7 @@ export interface ParsedBundle {
   readonly rules: readonly Sourced<RulesFile>[];
   readonly roles: readonly Sourced<RoleDefinition>[];
   readonly workflows: readonly Sourced<KeyedDefinition>[];
-  readonly exports: readonly Sourced<KeyedDefinition>[];
+  readonly exports: readonly Sourced<ExportMapping>[];
   readonly reports: readonly Sourced<KeyedDefinition>[];
   readonly templates: readonly Sourced<KeyedDefinition>[];
   /** Handlebars sources by path (`templates/*.hbs`). */

@@ -28,8 +28,19 @@ export function clearCompileCache(): void {
   cache.clear();
 }
 
-export function compileBundles(bundles: readonly LoadedBundle[]): CompiledConfig {
-  const cacheKey = bundles.map((bundle) => `${bundle.key}:${bundle.hash}`).sort().join('\n');
+export interface CompileOptions {
+  /**
+   * Tells apart definitions that differ without their bundle hashes differing: overlaid bundles
+   * (`applyOverlays`) compile under `overlay:<digest of the overlays>` (content, not a version number: the memo
+   * is per process and may serve several databases). Part of the memo key only; the compiled config's
+   * `hash` stays the one of the bundle hashes (what records remember).
+   */
+  readonly variant?: string;
+}
+
+export function compileBundles(bundles: readonly LoadedBundle[], options: CompileOptions = {}): CompiledConfig {
+  const hashKey = bundles.map((bundle) => `${bundle.key}:${bundle.hash}`).sort().join('\n');
+  const cacheKey = options.variant === undefined ? hashKey : `${hashKey}\n#${options.variant}`;
   const cached = cache.get(cacheKey);
   if (cached !== undefined) {
     // Refresh its place in the LRU order.
@@ -37,7 +48,7 @@ export function compileBundles(bundles: readonly LoadedBundle[]): CompiledConfig
     cache.set(cacheKey, cached);
     return cached;
   }
-  const compiled = build(bundles, sha256Hex(cacheKey));
+  const compiled = build(bundles, sha256Hex(hashKey));
   cache.set(cacheKey, compiled);
   if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
   return compiled;

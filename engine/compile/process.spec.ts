@@ -169,6 +169,27 @@ describe('hostile data', () => {
     expect(codes(result)).toEqual(['unknown_field@/a~1b~0c']);
     expect(result.data).toEqual({ name: 'A', adult_perps: 0, total_age: 0 });
   });
+
+  it.each<[string, Json, string[]]>([
+    ['NUL in a text field', { name: 'A\u0000B' }, ['invalid_character@/name']],
+    ['NUL alone (not blank: refused, not cleared)', { name: 'A', reason: '\u0000', consent: false }, ['invalid_character@/reason']],
+    ['NUL in a subform row field', { name: 'A', perps: [{ _id: '1', sex: 'f', detail: 'x\u0000' }] }, ['invalid_character@/perps/0/detail']],
+    ['NUL in a row id (not a valid id)', { name: 'A', perps: [{ _id: '1\u0000', sex: 'f' }] }, ['invalid_format@/perps/0/_id']],
+    ['NUL in a choice (not an option)', { name: 'A', perps: [{ _id: '1', sex: 'f\u0000' }] }, ['not_an_option@/perps/0/sex']],
+    ['an unpaired high surrogate', { name: 'A\ud800' }, ['invalid_character@/name']],
+    ['an unpaired low surrogate', { name: '\udc00A' }, ['invalid_character@/name']],
+  ])('%s: invalid_character, never stored', (_name, data, expected) => {
+    expect(codes(process(data)).sort()).toEqual(expected.sort());
+  });
+
+  it.each<[string, string]>([
+    ['a paired surrogate (emoji)', 'A \ud83d\ude00'],
+    ['right-to-left override (text like any other)', 'A\u202eB'],
+    ['Arabic', 'سارة'],
+    ['other control characters', 'A\u0001\u001fB'],
+  ])('accepts %s', (_name, name) => {
+    expect(codes(process({ name }))).toEqual([]);
+  });
 });
 
 describe('aliases', () => {

@@ -3,6 +3,7 @@ import { Text } from '../bundle/schema/common.js';
 import { normaliseDateTime } from '../util/dates.js';
 import { isPlainObject } from '../util/objects.js';
 import { defineFieldType, nullable } from './field-type.js';
+import { storableTextCheck } from './support/text-length.js';
 
 export const signatureField = defineFieldType({
   name: 'signature',
@@ -24,6 +25,11 @@ export const signatureField = defineFieldType({
           signedAt: { type: 'string', format: 'date-time' },
         },
         additionalProperties: false,
+      },
+      check: (value, path, ctx) => {
+        if (!isPlainObject(value)) return;
+        storableTextCheck(value['attachmentId'], `${path}/attachmentId`, ctx);
+        storableTextCheck(value['providedBy'], `${path}/providedBy`, ctx);
       },
       normalise: (value) => {
         if (!isPlainObject(value) || typeof value['signedAt'] !== 'string') return value;

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Key, Logic } from '../bundle/schema/common.js';
+import { isPlainObject } from '../util/objects.js';
 import { defineFieldType, nullable, type FieldBehaviour, type JsonSchema } from './field-type.js';
 import { LeafFieldSchema } from './leaf-types.js';
 
@@ -40,6 +41,17 @@ export const subformField = defineFieldType({
         type: nullable('array'),
         items: { type: 'object', required: ['_id'], properties, additionalProperties: false },
         ...(def.maxRows === undefined ? {} : { maxItems: def.maxRows }),
+      },
+      // Rows are matched by `_id` (edits, history, sync): two rows with one id would be one row to all of them.
+      check: (value, path, ctx) => {
+        if (!Array.isArray(value)) return;
+        const seen = new Set<string>();
+        value.forEach((row: unknown, i) => {
+          if (!isPlainObject(row) || typeof row['_id'] !== 'string') return;
+          const id = row['_id'];
+          if (seen.has(id)) ctx.report(`${path}/${i}/_id`, 'not_unique', 'Another row has the same _id.', { rowId: id });
+          seen.add(id);
+        });
       },
       rows: {
         fields,

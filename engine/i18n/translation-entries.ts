@@ -72,6 +72,18 @@ function rawEntries(bundle: ParsedBundle): RawEntry[] {
     );
   }
   for (const { def, file } of bundle.roles) out.push({ key: k.roleLabel(def.key), base: def.label, file, pointer: '/label' });
+  for (const { def, file } of bundle.exports) {
+    out.push({ key: k.exportLabel(def.key), base: def.label, file, pointer: '/label' });
+    def.sheets.forEach((sheet, i) => {
+      out.push({ key: k.exportSheetLabel(def.key, sheet.key), base: sheet.label, file, pointer: `/sheets/${i}/label` });
+      sheet.columns?.forEach((column, j) =>
+        out.push({ key: k.exportHeader(def.key, sheet.key, column.key), base: column.header, file, pointer: `/sheets/${i}/columns/${j}/header` }),
+      );
+      sheet.menus?.forEach((menu, j) =>
+        out.push({ key: k.exportHeader(def.key, sheet.key, menu.from), base: menu.header, file, pointer: `/sheets/${i}/menus/${j}/header` }),
+      );
+    });
+  }
   return out;
 }
 

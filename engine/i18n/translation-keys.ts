@@ -19,4 +19,8 @@ export const translationKeys = {
   location: (code: string): string => `location.${code}`,
   ruleMessage: (module: string, recordType: string, rule: string): string => `rule.${module}.${recordType}.${rule}.message`,
   roleLabel: (role: string): string => `role.${role}.label`,
+  exportLabel: (exportKey: string): string => `export.${exportKey}.label`,
+  exportSheetLabel: (exportKey: string, sheet: string): string => `export.${exportKey}.${sheet}.label`,
+  /** `column` is a data-sheet column's key, or a menu's `from` on a menu sheet. */
+  exportHeader: (exportKey: string, sheet: string, column: string): string => `export.${exportKey}.${sheet}.${column}.header`,
 } as const;

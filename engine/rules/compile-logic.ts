@@ -9,7 +9,7 @@ import type { RuleData } from './context.js';
 import { customOperations } from './custom-ops.js';
 import { jsonLogicTruthy as truthy, readVar } from './semantics.js';
 import type { CustomOperator } from './operators.js';
-import { LookupValueSet, RowCondition } from './prepared-args.js';
+import { isLiteralPairs, LocationLevel, LookupLabels, LookupValueSet, RecodeTable, RowCondition } from './prepared-args.js';
 import type { PrepareEnv } from './prepare-env.js';
 
 export type Evaluator = (data: unknown) => unknown;
@@ -166,6 +166,30 @@ function compileNode(logic: unknown, env: PrepareEnv): Evaluator {
       if (values.length === 2 && typeof values[1] === 'string') {
         const set = new LookupValueSet(values[1], env.lookupValues(values[1]) ?? []);
         return call(op, CUSTOM[op], [arg(0), constant(set)]);
+      }
+      break;
+    case 'first_row':
+      if (values.length === 3) {
+        const condition = new RowCondition(compileNode(values[1], env) as (data: RuleData) => unknown);
+        return call(op, CUSTOM[op], [arg(0), constant(condition), arg(2)]);
+      }
+      break;
+    case 'recode':
+      if (values.length >= 2 && isLiteralPairs(values[1])) {
+        const table = new RecodeTable(values[1]);
+        return call(op, CUSTOM[op], [arg(0), constant(table), ...(values.length > 2 ? [arg(2)] : [])]);
+      }
+      break;
+    case 'lookup_label':
+      if (values.length >= 2 && typeof values[1] === 'string') {
+        const labels = new LookupLabels(values[1], env.lookupLabels?.(values[1]));
+        return call(op, CUSTOM[op], [arg(0), constant(labels), ...(values.length > 2 ? [arg(2)] : [])]);
+      }
+      break;
+    case 'location_ancestor':
+      if (values.length >= 2 && (typeof values[1] === 'string' || typeof values[1] === 'number')) {
+        const level = new LocationLevel(values[1], env.locationAncestor?.(values[1]));
+        return call(op, CUSTOM[op], [arg(0), constant(level), ...(values.length > 2 ? [arg(2)] : [])]);
       }
       break;
   }

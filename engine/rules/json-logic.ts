@@ -10,7 +10,7 @@
 import jsonLogic from 'json-logic-js';
 import type { RuleData } from './context.js';
 import { customOperations } from './custom-ops.js';
-import { LookupValueSet, RowCondition } from './prepared-args.js';
+import { LocationLevel, LookupLabels, LookupValueSet, RowCondition } from './prepared-args.js';
 import type { PrepareEnv } from './prepare-env.js';
 import { readVar } from './semantics.js';
 
@@ -38,6 +38,19 @@ export function prepareForJsonLogic(node: unknown, env: PrepareEnv): unknown {
     const condition = prepareForJsonLogic(args[1], env);
     const row = new RowCondition((data) => jsonLogic.apply(condition as ApplyLogic, data));
     return { [op]: [prepareForJsonLogic(args[0], env), row] };
+  }
+  if (op === 'first_row' && args.length === 3) {
+    const condition = prepareForJsonLogic(args[1], env);
+    const row = new RowCondition((data) => jsonLogic.apply(condition as ApplyLogic, data));
+    return { [op]: [prepareForJsonLogic(args[0], env), row, prepareForJsonLogic(args[2], env)] };
+  }
+  if (op === 'lookup_label' && args.length >= 2 && typeof args[1] === 'string') {
+    const labels = new LookupLabels(args[1], env.lookupLabels?.(args[1]));
+    return { [op]: [prepareForJsonLogic(args[0], env), labels, ...args.slice(2).map((arg) => prepareForJsonLogic(arg, env))] };
+  }
+  if (op === 'location_ancestor' && args.length >= 2 && (typeof args[1] === 'string' || typeof args[1] === 'number')) {
+    const level = new LocationLevel(args[1], env.locationAncestor?.(args[1]));
+    return { [op]: [prepareForJsonLogic(args[0], env), level, ...args.slice(2).map((arg) => prepareForJsonLogic(arg, env))] };
   }
   if (op === 'in_lookup' && args.length === 2 && typeof args[1] === 'string') {
     return { [op]: [prepareForJsonLogic(args[0], env), new LookupValueSet(args[1], env.lookupValues(args[1]) ?? [])] };

@@ -1,12 +1,19 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { DataSource } from 'typeorm';
 import { bundleHash, compileBundles, loadBundles, missingTranslations, parseBundle } from '../../engine/index.js';
 import { readBundleDir } from '../config/bundle-files.js';
+import { importBundleDraft } from '../config/bundle-import.js';
+import { InvalidBundlesError } from '../config/bundle-report.js';
 import { formatBundleIssues } from '../config/bundle-report.js';
 import { bundleWithDependencies } from '../config/bundle-sources.js';
 import { describeConfig } from '../config/describe.js';
 import { exportTranslations, importTranslations } from '../config/translation-sheets.js';
+import { dataSourceOptions } from '../database/data-source.js';
+import { openDatabase } from '../database/open-database.js';
+import { loadEnv } from '../settings/env.js';
 import { runCli } from './run-cli.js';
 
 const USAGE = `Usage: npm run config -- <command> ...
@@ -18,7 +25,10 @@ const USAGE = `Usage: npm run config -- <command> ...
   translations <dir> --missing <locale>  keys without a text in that locale (key, then the base text)
   translations <dir> --export <file>     a spreadsheet (.xlsx or .csv): one row per key, one column per locale
                  [--locales fr,ar]
-  translations <dir> --import <file>     writes translations/<locale>.json from such a spreadsheet`;
+  translations <dir> --import <file>     writes translations/<locale>.json from such a spreadsheet
+  import <dir>                           stores the bundle as a DRAFT in Haven's database (embedded or DATABASE_URL),
+                                         validated with the active bundles it depends on; prints its hash. It then
+                                         goes through submit, approval and activation (docs/governance.md)`;
 
 async function validate(dirs: string[]): Promise<number> {
   if (dirs.length === 0) throw new Error(`validate needs a bundle folder.\n${USAGE}`);
@@ -45,6 +55,35 @@ async function validate(dirs: string[]): Promise<number> {
     }
   }
   return failed ? 1 : 0;
+}
+
+async function importDraft(dir: string | undefined): Promise<number> {
+  if (!dir) throw new Error(`import needs a bundle folder.\n${USAGE}`);
+  const files = await readBundleDir(dir);
+  const env = loadEnv();
+  const db = await openDatabase(env, 'cli');
+  const ds = new DataSource({ ...dataSourceOptions(db.url, 2) });
+  try {
+    await ds.initialize();
+    const result = await importBundleDraft(ds, files, { id: null, name: `cli:${os.userInfo().username}` });
+    console.log(result.hash);
+    console.error(
+      result.created
+        ? `Stored bundle ${result.key} ${result.version} as a draft. Next: POST /api/v1/config/bundles/${result.hash}/submit`
+        : `Bundle ${result.key} ${result.version} was already stored (${result.state}); nothing changed.`,
+    );
+    return 0;
+  } catch (err) {
+    if (err instanceof InvalidBundlesError) {
+      console.log(`${dir}: ${err.issues.length} problem(s)`);
+      console.log(formatBundleIssues(err.issues));
+      return 1;
+    }
+    throw err;
+  } finally {
+    if (ds.isInitialized) await ds.destroy();
+    await db.close();
+  }
 }
 
 async function translations(dir: string | undefined, values: { missing?: string; export?: string; import?: string; locales?: string }): Promise<number> {
@@ -111,6 +150,8 @@ await runCli(async () => {
     }
     case 'translations':
       return translations(rest[0], values);
+    case 'import':
+      return importDraft(rest[0]);
     default:
       throw new Error(`Unknown command "${command}".\n${USAGE}`);
   }

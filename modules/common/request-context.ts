@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { HavenError } from './errors.js';
+import { HavenError, type Issue, pointerSegment } from './errors.js';
 import { logger } from './logger.js';
 
 export type HavenRequest = Request & { id: string };
@@ -46,4 +46,34 @@ export function requireJsonBodies(req: Request, _res: Response, next: NextFuncti
       { code: 'unsupported_media_type', path: '', message: `Content-Type "${req.headers['content-type'] ?? ''}" is not accepted here.` },
     ]),
   );
+}
+
+/**
+ * No query parameter may carry NUL (`%00`): PostgreSQL text cannot hold it, so any query using the value would fail
+ * in the database (a 500). A 400 naming every such parameter (`invalid_character`), before any route runs.
+ * (A query string cannot carry unpaired surrogates: invalid UTF-8 escapes are left undecoded.)
+ */
+export function refuseNulInQuery(req: Request, _res: Response, next: NextFunction): void {
+  const url = req.originalUrl ?? req.url;
+  const at = url.indexOf('?');
+  if (at < 0) return next();
+  const qs = url.slice(at + 1);
+  if (!/%00/i.test(qs) && !qs.includes('\u0000')) return next();
+  const issues: Issue[] = [];
+  const stack: Array<[unknown, string]> = [[req.query, '']];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop() as [unknown, string];
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) issues.push({ code: 'invalid_character', path, message: 'Query parameters cannot contain NUL (%00).' });
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) continue;
+    for (const key of Object.keys(value)) {
+      const child = `${path}/${pointerSegment(key)}`;
+      if (key.includes('\u0000')) issues.push({ code: 'invalid_character', path: child, message: 'Query parameter names cannot contain NUL (%00).' });
+      stack.push([(value as Record<string, unknown>)[key], child]);
+    }
+  }
+  if (issues.length === 0) issues.push({ code: 'invalid_character', path: '', message: 'The query string cannot contain NUL (%00).' });
+  next(HavenError.validation(issues, 'The query is not valid.'));
 }

@@ -1,12 +1,24 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { listLocations, localeDirection, localizeForms, localizeLookup } from '../../engine/index.js';
+import { listLocations, localeDirection, localizeForms, localizeLookup, type CompiledConfig } from '../../engine/index.js';
 import { CurrentPrincipal } from '../auth/decorators.js';
 import type { Principal } from '../auth/principal.js';
 import { HavenError } from '../common/errors.js';
 import { formsForCaller } from './form-filter.js';
 import { ActiveConfigService } from './active-config.service.js';
 import { FormsQuery, LocaleQuery, LocationsQuery, LOOKUP_KEY } from './metadata.dto.js';
+
+const disabledCache = new WeakMap<CompiledConfig, ReadonlySet<string>>();
+
+/** Codes of disabled places (kept because records use them; not offered for new choices). */
+function disabledLocations(compiled: CompiledConfig): ReadonlySet<string> {
+  let found = disabledCache.get(compiled);
+  if (!found) {
+    found = new Set(compiled.source.flatMap((b) => b.locations.flatMap((l) => l.def.locations.filter((p) => p.disabled === true).map((p) => p.code))));
+    disabledCache.set(compiled, found);
+  }
+  return found;
+}
 
 /**
  * Read side of the active configuration: modules, localized form definitions ready to render, lookups and
@@ -37,7 +49,7 @@ export class MetadataController {
         }),
       })),
     );
-    return { locale, direction: localeDirection(compiled, locale), configHash: compiled.hash, items };
+    return { locale, direction: localeDirection(compiled, locale), configHash: compiled.hash, overlayVersion: this.config.overlayVersion(), items };
   }
 
   @Get('forms')
@@ -50,6 +62,18 @@ export class MetadataController {
     }
     const forms = localizeForms(compiled, { module: query.module, recordType: query.recordType, locale: query.locale ?? this.baseLanguage() });
     return formsForCaller(forms, principal.ability);
+  }
+
+  @Get('lookups')
+  @ApiOperation({ summary: 'Every lookup: key, label, whether system administrators may localize it, and its number of options.' })
+  lookups(@Query() query: LocaleQuery) {
+    const compiled = this.config.current();
+    const locale = query.locale ?? this.baseLanguage();
+    const items = [...compiled.lookups.keys()].sort().map((key) => {
+      const lookup = localizeLookup(compiled, key, locale)!;
+      return { key, label: lookup.label, localizable: lookup.localizable, options: lookup.options.length };
+    });
+    return { locale, overlayVersion: this.config.overlayVersion(), items, total: items.length };
   }
 
   @Get('lookups/:key')
@@ -73,7 +97,8 @@ export class MetadataController {
       level: query.level,
       locale,
     });
-    return { locale, items, total: items.length };
+    const disabled = disabledLocations(compiled);
+    return { locale, items: disabled.size === 0 ? items : items.map((item) => (disabled.has(item.code) ? { ...item, disabled: true } : item)), total: items.length };
   }
 
   private baseLanguage(): string {

@@ -5,6 +5,7 @@
  */
 import type { BundleIssue, ParsedBundle } from '../types.js';
 import { checkDefinitions, checkRecordTypeFields, indexDefinitions } from './check-definitions.js';
+import { checkExports } from './check-exports.js';
 import { checkForms, indexForms } from './check-forms.js';
 import { checkGraph } from './check-graph.js';
 import { checkLocations } from './check-locations.js';
@@ -22,6 +23,7 @@ export function checkBundles(parsed: readonly ParsedBundle[]): BundleIssue[] {
   checkRecordTypeFields(ctx);
   checkForms(ctx);
   checkRules(ctx);
+  checkExports(ctx);
   checkRoles(ctx);
   checkLocations(ctx);
   checkTranslations(ctx);

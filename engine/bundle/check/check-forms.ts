@@ -71,7 +71,7 @@ function checkAliases(ctx: CheckContext, fields: ReadonlyMap<string, FieldEntry>
 }
 
 /** True when some location file (of any loaded bundle) declares the level; undefined when none exist. */
-function adminLevelLookup(ctx: CheckContext): (level: number | string) => boolean | undefined {
+export function adminLevelLookup(ctx: CheckContext): (level: number | string) => boolean | undefined {
   const levels = new Set<number | string>();
   let any = false;
   for (const bundle of ctx.bundles) {

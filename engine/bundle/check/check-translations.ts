@@ -33,6 +33,8 @@ function uncertainPrefixes(broken: BrokenFile): string[] {
       return [`rule.${module}.${recordType}.`];
     case 'role':
       return [`role.${key}.`];
+    case 'export':
+      return [`export.${key}.`];
     default:
       return [];
   }

@@ -137,8 +137,9 @@ export const TranslationsSchema = Type.Record(Type.String({ minLength: 1 }), Typ
 export type Translations = Static<typeof TranslationsSchema>;
 
 /**
- * Workflows, exports, reports and template metadata: their own sections of the format are still being
- * written, so only a key and a label are fixed for now; other properties are free. (Roles: `role.ts`.)
+ * Workflows, reports and template metadata: their own sections of the format are still being written,
+ * so only a key and a label are fixed for now; other properties are free. (Roles: `role.ts`; export
+ * mappings: `export.ts`.)
  */
 export const KeyedDefinitionSchema = Type.Object(
   { key: Key, label: Type.Optional(Text) },

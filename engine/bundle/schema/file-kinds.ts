@@ -13,6 +13,7 @@ import {
   SettingsSchema,
   TranslationsSchema,
 } from './definitions.js';
+import { ExportMappingSchema } from './export.js';
 import { FormSchema } from './form.js';
 import { RoleSchema } from './role.js';
 
@@ -39,7 +40,7 @@ export const FILE_KINDS: readonly FileKindSpec[] = [
   { kind: 'rules', path: new RegExp(`^rules/${NAME}\\.json$`), schema: RulesFileSchema, describes: '<module>.<recordType>' },
   { kind: 'role', path: new RegExp(`^roles/${NAME}\\.json$`), schema: RoleSchema, describes: '<key>' },
   { kind: 'workflow', path: new RegExp(`^workflows/${NAME}\\.json$`), schema: KeyedDefinitionSchema, describes: 'any name' },
-  { kind: 'export', path: new RegExp(`^exports/${NAME}\\.json$`), schema: KeyedDefinitionSchema, describes: 'any name' },
+  { kind: 'export', path: new RegExp(`^exports/${NAME}\\.json$`), schema: ExportMappingSchema, describes: '<key>' },
   { kind: 'report', path: new RegExp(`^reports/${NAME}\\.json$`), schema: KeyedDefinitionSchema, describes: 'any name' },
   { kind: 'template', path: new RegExp(`^templates/${NAME}\\.json$`), schema: KeyedDefinitionSchema, describes: 'any name' },
   { kind: 'templateSource', path: new RegExp(`^templates/${NAME}\\.hbs$`), describes: 'any name' },
@@ -63,6 +64,7 @@ export function expectedFileName(kind: FileKind, def: Readonly<Record<string, un
     case 'module':
     case 'lookup':
     case 'role':
+    case 'export':
       return typeof key === 'string' ? key : undefined;
     case 'recordType':
       return `${String(def['module'])}.${String(key)}`;

@@ -1,0 +1,197 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { FieldChange } from './merge.js';
+import { RECORD_COLUMNS, type RecordRow, toRecordRow } from './record.types.js';
+
+/**
+ * SQL of the record write path. Each change is one statement that writes the record row, its `record_history`
+ * row and its `audit_log` row together (data-modifying CTEs), so a create is a single round trip and an update is
+ * lock + write inside one transaction. The audit columns are AuditService's (`modules/audit/audit.service.ts`):
+ * ids and field names only, never values.
+ */
+
+export interface AuditContext {
+  actorId: string;
+  actor: string;
+  clientIp: string | null;
+  requestId: string | null;
+}
+
+export interface NewRecord {
+  shortId: string;
+  displayId: string;
+  module: string;
+  recordType: string;
+  ownerId: string;
+  ownerAgency: string | null;
+  ownerGroups: readonly string[];
+  status: string;
+  bundleHash: string;
+  data: Record<string, unknown>;
+}
+
+export interface RecordWrite {
+  id: string;
+  /** The version the row must still have (it is locked, so this only guards against misuse). */
+  expectedVersion: number;
+  data: Record<string, unknown>;
+  fieldVersions: Record<string, number>;
+  bundleHash: string;
+  changes: readonly FieldChange[];
+  auditDetails: Record<string, unknown>;
+}
+
+export interface DisabledWrite {
+  id: string;
+  expectedVersion: number;
+  disabled: boolean;
+  changes: readonly FieldChange[];
+  auditDetails: Record<string, unknown>;
+}
+
+/**
+ * What the writes return: every column but the data the caller already holds (parsing a large jsonb back costs
+ * more than the rest of the write). `data` and `field_versions` are put back by `withData`.
+ */
+const RETURNED = RECORD_COLUMNS.replace('r.data,', '').replace('r.field_versions,', '');
+
+function withData(row: Record<string, unknown>, data: Record<string, unknown>, fieldVersions: Record<string, number>): RecordRow {
+  return toRecordRow({ ...row, data, field_versions: fieldVersions });
+}
+
+const AUDIT_INSERT = `
+    INSERT INTO audit_log (actor_id, actor, action, object_type, object_id, client_ip, request_id, details)`;
+
+const INSERT_RECORD = `
+  WITH r AS (
+    INSERT INTO record (short_id, display_id, module, record_type, owner_id, owner_agency, owner_groups, status,
+                        bundle_hash, data, created_by, updated_by)
+    VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8, $9, $10::jsonb, $5, $5)
+    ON CONFLICT (short_id) DO NOTHING
+    RETURNING *
+  ), h AS (
+    INSERT INTO record_history (record_id, version, actor_id, action, changes)
+    SELECT r.id, r.version, $5, 'create', $11::jsonb FROM r
+  ), a AS (${AUDIT_INSERT}
+    SELECT $5, $12, 'record.create', 'record', r.id::text, $13, $14, $15::jsonb FROM r
+  )
+  SELECT ${RETURNED} FROM r JOIN app_user o ON o.id = r.owner_id`;
+
+const LOCK_RECORD = `SELECT ${RECORD_COLUMNS} FROM record r JOIN app_user o ON o.id = r.owner_id
+  WHERE r.id = $1 AND r.record_type = $2 FOR UPDATE OF r`;
+
+const UPDATE_RECORD = `
+  WITH r AS (
+    UPDATE record SET data = $3::jsonb, field_versions = $4::jsonb, bundle_hash = $5, version = version + 1,
+                      updated_by = $6, updated_at = now()
+     WHERE id = $1 AND version = $2
+    RETURNING *
+  ), h AS (
+    INSERT INTO record_history (record_id, version, actor_id, action, changes)
+    SELECT r.id, r.version, $6, 'update', $7::jsonb FROM r
+  ), a AS (${AUDIT_INSERT}
+    SELECT $6, $8, 'record.update', 'record', r.id::text, $9, $10, $11::jsonb FROM r
+  )
+  SELECT ${RETURNED} FROM r JOIN app_user o ON o.id = r.owner_id`;
+
+const SET_DISABLED = `
+  WITH r AS (
+    UPDATE record SET disabled = $3, version = version + 1, updated_by = $4, updated_at = now()
+     WHERE id = $1 AND version = $2
+    RETURNING *
+  ), h AS (
+    INSERT INTO record_history (record_id, version, actor_id, action, changes)
+    SELECT r.id, r.version, $4, $5, $6::jsonb FROM r
+  ), a AS (${AUDIT_INSERT}
+    SELECT $4, $7, 'record.' || $5, 'record', r.id::text, $8, $9, $10::jsonb FROM r
+  )
+  SELECT ${RECORD_COLUMNS} FROM r JOIN app_user o ON o.id = r.owner_id`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+@Injectable()
+export class RecordsRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  /** Runs `work` in one transaction. */
+  transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.ds.transaction(work);
+  }
+
+  /**
+   * Inserts a record with its history and audit rows (one statement: atomic on its own, or part of `tx`); undefined
+   * when the short id is taken (the caller retries; no error, so an enclosing transaction stays usable).
+   */
+  async insert(
+    record: NewRecord,
+    changes: readonly FieldChange[],
+    audit: AuditContext,
+    auditDetails: Record<string, unknown>,
+    tx: EntityManager = this.ds.manager,
+  ): Promise<RecordRow | undefined> {
+    const rows: Record<string, unknown>[] = await tx.query(INSERT_RECORD, [
+      record.shortId,
+      record.displayId,
+      record.module,
+      record.recordType,
+      record.ownerId,
+      record.ownerAgency,
+      record.ownerGroups,
+      record.status,
+      record.bundleHash,
+      JSON.stringify(record.data),
+      JSON.stringify(changes),
+      audit.actor,
+      audit.clientIp,
+      audit.requestId,
+      JSON.stringify(auditDetails),
+    ]);
+    return rows[0] === undefined ? undefined : withData(rows[0], record.data, {});
+  }
+
+  /** The record, locked until the transaction ends; undefined when there is none of that type with that id. */
+  async lock(tx: EntityManager, id: string, recordType: string): Promise<RecordRow | undefined> {
+    if (!UUID.test(id)) return undefined;
+    const rows: Record<string, unknown>[] = await tx.query(LOCK_RECORD, [id, recordType]);
+    return rows[0] === undefined ? undefined : toRecordRow(rows[0]);
+  }
+
+  async update(tx: EntityManager, write: RecordWrite, audit: AuditContext): Promise<RecordRow> {
+    const rows: Record<string, unknown>[] = await tx.query(UPDATE_RECORD, [
+      write.id,
+      write.expectedVersion,
+      JSON.stringify(write.data),
+      JSON.stringify(write.fieldVersions),
+      write.bundleHash,
+      audit.actorId,
+      JSON.stringify(write.changes),
+      audit.actor,
+      audit.clientIp,
+      audit.requestId,
+      JSON.stringify(write.auditDetails),
+    ]);
+    return withData(this.written(rows, write.id), write.data, write.fieldVersions);
+  }
+
+  async setDisabled(tx: EntityManager, write: DisabledWrite, audit: AuditContext): Promise<RecordRow> {
+    const rows: Record<string, unknown>[] = await tx.query(SET_DISABLED, [
+      write.id,
+      write.expectedVersion,
+      write.disabled,
+      audit.actorId,
+      write.disabled ? 'disable' : 'enable',
+      JSON.stringify(write.changes),
+      audit.actor,
+      audit.clientIp,
+      audit.requestId,
+      JSON.stringify(write.auditDetails),
+    ]);
+    return toRecordRow(this.written(rows, write.id));
+  }
+
+  private written(rows: Record<string, unknown>[], id: string): Record<string, unknown> {
+    // The row is locked by this transaction: a different version means a caller that did not lock it first.
+    if (rows[0] === undefined) throw new Error(`record ${id} changed under its lock`);
+    return rows[0];
+  }
+}
