@@ -50,6 +50,8 @@ export interface RecordView {
   createdAt: string;
   updatedAt: string;
   data: Record<string, unknown>;
+  /** Values of fields a newer bundle removed (read-only; see docs/governance.md). */
+  removedFields?: Array<{ path: string; rowId?: string; value: unknown; label?: string; type?: string }>;
 }
 
 /** Columns selected for a RecordRow, with the owner's username joined (alias `r` for record, `o` for owner). */

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { CompiledRecordType, HavenAbility } from '../../engine/index.js';
+import { buildAbility, type CompiledRecordType, type HavenAbility } from '../../engine/index.js';
 import { AuditService } from '../audit/audit.service.js';
 import { HavenError, type Issue } from '../common/errors.js';
 import { ActiveConfigService } from '../config/active-config.service.js';
+import { removedFieldValues } from '../config/removed-fields.js';
 import { auditActor, type Actor } from '../users/request-actor.js';
 import { redactChanges, type HistoryChange } from './history-view.js';
 import { parseListParams } from './query/list-params.js';
@@ -74,8 +75,33 @@ export class RecordsReadService {
     if (!row) throw noRecord();
     const type = types.find((t) => t.module === row.module)!;
     const view = recordView(row, ability);
+    const removed = await this.removedFields(row, ability);
+    if (removed.length) view.removedFields = removed;
     await this.auditIdentifying(actor, type, [view], { id: row.id });
     return view;
+  }
+
+  /**
+   * Values of fields that a newer bundle removed: never lost, shown read-only. Who may see them is decided by the
+   * roles of the configuration the record was last validated against; when that one is unknown, nobody.
+   */
+  private async removedFields(row: RecordRow, ability: HavenAbility): Promise<NonNullable<RecordView['removedFields']>> {
+    const current = this.config.current();
+    if (removedFieldValues(current, row).length === 0) return [];
+    // Re-validated under the current configuration already: the fields were defined by the one before it.
+    const hash = row.bundleHash !== current.hash ? row.bundleHash : await this.lastOtherConfigHash(current.hash);
+    const previous = hash ? await this.config.configFor(hash) : undefined;
+    if (!previous) return [];
+    const readable = buildAbility(previous, ability.user).readableFields(row.module, row.recordType, factsOf(row));
+    return removedFieldValues(current, row, previous).filter((f) => readable.has(f.path));
+  }
+
+  private async lastOtherConfigHash(currentHash: string): Promise<string | undefined> {
+    const rows: Array<{ config_hash: string }> = await this.ds.query(
+      `SELECT config_hash FROM config_activation WHERE config_hash IS NOT NULL AND config_hash <> $1 ORDER BY id DESC LIMIT 1`,
+      [currentHash],
+    );
+    return rows[0]?.config_hash;
   }
 
   /** One record by id within the caller's `action` scope in any of `types`; disabled ones only within `disable` scope. */
