@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -298,6 +299,10 @@ export async function runCrashCycles(options: CrashOptions): Promise<CrashReport
           } catch {
             // already gone
           }
+          // Until its new parent reaps it, the dead postmaster is a zombie whose PID still answers kill(pid, 0), and
+          // PostgreSQL then refuses to start ("lock file postmaster.pid already exists"): wait for the reaping, as a
+          // power cut would leave no process at all.
+          for (let waited = 0; waited < 30_000 && existsSync(`/proc/${pid}`); waited += 50) await new Promise((r) => setTimeout(r, 50));
         }
       }
       await Promise.all(loops);

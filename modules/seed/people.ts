@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { Random } from './random.js';
 
 /**
  * The demo organisation: agencies, their teams (user groups) and staff. Each team runs one programme (GBV or
@@ -96,7 +97,7 @@ export function planPeople(options: PeopleOptions): PeoplePlan {
  * Creates what is missing (agencies, groups, users by code / username, case-insensitively) and fills in the
  * users' ids. Existing demo accounts are reused as they are (an `--append` run keeps their passwords).
  */
-export async function ensurePeople(client: pg.Client, plan: PeoplePlan, passwordHash: string): Promise<{ createdUsers: number }> {
+export async function ensurePeople(client: pg.Client, plan: PeoplePlan, passwordHash: string, seed: number): Promise<{ createdUsers: number }> {
   await client.query('BEGIN');
   try {
     for (const agency of plan.agencies) {
@@ -111,11 +112,12 @@ export async function ensurePeople(client: pg.Client, plan: PeoplePlan, password
     }
     let createdUsers = 0;
     for (const user of plan.users) {
+      // Ids drawn from the seed and the username: the same seed gives the same owner ids, hence the same records.
       const inserted = await client.query(
-        `INSERT INTO app_user (username, password_hash, full_name, code, roles, agency_id, must_change_password)
-         VALUES ($1, $2, $3, 'demo', $4, (SELECT id FROM agency WHERE lower(code) = lower($5)), false)
-         ON CONFLICT ((lower(username))) DO NOTHING RETURNING id`,
-        [user.username, passwordHash, user.fullName, user.roles, user.agencyCode],
+        `INSERT INTO app_user (id, username, password_hash, full_name, code, roles, agency_id, must_change_password)
+         VALUES ($1, $2, $3, $4, 'demo', $5, (SELECT id FROM agency WHERE lower(code) = lower($6)), false)
+         ON CONFLICT DO NOTHING RETURNING id`,
+        [Random.for(seed, 'user', user.username).uuid(), user.username, passwordHash, user.fullName, user.roles, user.agencyCode],
       );
       createdUsers += inserted.rowCount ?? 0;
       const { rows } = await client.query<{ id: string }>(`SELECT id FROM app_user WHERE lower(username) = lower($1)`, [user.username]);
