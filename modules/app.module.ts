@@ -6,6 +6,7 @@ import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ConfigBundlesModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
 import { RecordsModule } from './records/records.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -26,6 +27,7 @@ export class AppModule {
         RuntimeModule.forRoot(runtime),
         TypeOrmModule.forRoot({ ...dataSourceOptions(runtime.databaseUrl, runtime.env.dbPoolSize) }),
         AuditModule,
+        NotificationsModule,
         HealthModule,
         ConfigBundlesModule,
         AuthModule,
