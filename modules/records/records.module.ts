@@ -6,6 +6,7 @@ import { AttachmentsService } from './attachments/attachments.service.js';
 import { AttachmentUploadInterceptor } from './attachments/upload.interceptor.js';
 import { CaseIncidentController } from './case-incident.controller.js';
 import { CaseIncidentService } from './case-incident.service.js';
+import { RecordEventsRepository } from './record-events.js';
 import { RecordIndexes } from './record-indexes.js';
 import { RecordsReadController } from './records-read.controller.js';
 import { RecordsReadService } from './records-read.service.js';
@@ -23,6 +24,7 @@ import { RecordsService } from './records.service.js';
     // write path
     RecordsRepository,
     RecordsService,
+    RecordEventsRepository,
     // read path
     RecordsReadService,
     RecordIndexes,
@@ -34,6 +36,6 @@ import { RecordsService } from './records.service.js';
     CaseIncidentService,
   ],
   controllers: [RecordsController, RecordsReadController, AttachmentsController, CaseIncidentController],
-  exports: [RecordsRepository, RecordsService],
+  exports: [RecordsRepository, RecordsService, RecordEventsRepository, RecordsReadService],
 })
 export class RecordsModule {}
