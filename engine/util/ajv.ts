@@ -46,15 +46,10 @@ function escape(token: string): string {
  * than one error per branch.
  */
 export function essentialErrors(errors: readonly ErrorObject[]): ErrorObject[] {
-  const typeFailures = new Set<string>();
-  const unions: string[] = [];
-  for (const error of errors) {
-    if (error.keyword === 'type') typeFailures.add(error.instancePath);
-    if (error.keyword === 'anyOf' || error.keyword === 'oneOf') unions.push(`${error.schemaPath}/`);
-  }
-  return errors.filter(
-    (error) =>
-      !unions.some((prefix) => error.schemaPath.startsWith(prefix)) &&
-      (error.keyword === 'type' || !typeFailures.has(error.instancePath)),
-  );
+  const unions = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => `${e.schemaPath}/`);
+  // Branch errors of a failed union are summarised by the union's own error: they neither show nor count as a
+  // type failure (otherwise the union error itself would be dropped as "repeating" its branches' type errors).
+  const kept = errors.filter((error) => !unions.some((prefix) => error.schemaPath.startsWith(prefix)));
+  const typeFailures = new Set(kept.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
+  return kept.filter((error) => error.keyword === 'type' || !typeFailures.has(error.instancePath));
 }
