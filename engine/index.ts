@@ -62,6 +62,18 @@ export {
   type ExportMenu,
   type ExportSheet,
 } from './bundle/schema/export.js';
+export {
+  DOCUMENT_FORM_SOURCES,
+  NOTIFICATION_EVENTS,
+  TEMPLATE_KINDS,
+  TEMPLATE_SOURCE_PATTERN,
+  TemplateSchema,
+  type DocumentFormSource,
+  type NotificationEventKey,
+  type TemplateDefinition,
+  type TemplateKind,
+  type TemplateLocale,
+} from './bundle/schema/template.js';
 export { AdminGrantSchema, RecordGrantSchema, RoleSchema, type AdminGrant, type RecordGrant, type RoleDefinition } from './bundle/schema/role.js';
 export {
   ADMIN_ACTIONS,
@@ -103,6 +115,27 @@ export type { AdminLevel, CompiledLocations } from './compile/location-index.js'
 export type { LocationNode } from './fields/field-type.js';
 export type { RuleData, RuleUser } from './rules/context.js';
 export { evaluateRule, type LogicIssue, type RuleOutcome } from './rules/evaluate.js';
+
+// ---- workflows (states, transitions, approvals) ---------------------------------------------------
+export {
+  NOTIFY_TARGETS,
+  WorkflowSchema,
+  type ApprovalEffects,
+  type NotifyTarget,
+  type TransitionEffects,
+  type WorkflowApproval,
+  type WorkflowDefinition,
+  type WorkflowState,
+  type WorkflowTransition,
+} from './bundle/schema/workflow.js';
+export type {
+  ApprovalStatus,
+  CompiledWorkflow,
+  FieldValues,
+  WorkflowBlock,
+  WorkflowBlockCode,
+  WorkflowRecord,
+} from './workflow/compile-workflow.js';
 export { ALLOWED_OPERATORS, CUSTOM_OPERATORS, DEIDENTIFYING_OPERATORS, EXPORT_ONLY_OPERATORS } from './rules/operators.js';
 
 // ---- export mappings (spreadsheets out, legacy spreadsheets in) --------------------------------
@@ -119,6 +152,18 @@ export type {
   MenuCollector,
   MenuColumn,
 } from './exports/types.js';
+
+// ---- aggregate reports (counts in SQL, small cells suppressed) ------------------------------------
+export { ReportSchema, REPORT_PERIODS, type ReportBand, type ReportDefinition, type ReportDisaggregation, type ReportIndicator } from './bundle/schema/report.js';
+export { REPORT_OPERATORS, conditionSql, evaluateCondition, parseCondition, type CondNode, type ConditionIssue, type ParsedCondition } from './reports/condition.js';
+export { PSEUDO_VARIABLES, type ConditionSubject, type RecordReportFacts } from './reports/operands.js';
+export { suppressSmallCells, displayCount, type CellState, type SuppressedTable, type TableCounts } from './reports/suppress.js';
+export { buildReportQuery, compiledFieldScope, type ReportPlan, type ReportQuery, type ReportQueryInput, type ReportRunParams } from './reports/report-query.js';
+export { assembleReportTable, type ReportCountRow, type ReportTable, type ReportTableRow, type ReportTableTotals } from './reports/report-table.js';
+export { REPORT_FORMATS, validateReportParams, groupableDisaggregations, type ReportFormat, type ReportParamIssue } from './reports/report-params.js';
+export { reportDefinitions, reportTextKeys } from './reports/report-texts.js';
+/** The reference table of the subset's meaning: the JS evaluator and the SQL on PostgreSQL must both give its answers. */
+export { CASE_RECORDS as REPORT_CONDITION_RECORDS, CONDITION_CASES as REPORT_CONDITION_CASES, caseScope as reportConditionScope } from './reports/condition-cases.js';
 
 // ---- overlays (localization without approval) ---------------------------------------------------
 export {
@@ -160,6 +205,19 @@ export type {
   RecordFacts,
   RecordScope,
 } from './abilities/types.js';
+
+// ---- referrals, transfers, across modules (module files) -----------------------------------------
+export {
+  referralSettings,
+  type CompiledConsent,
+  type ConsentOutcome,
+  type CrossModuleConfig,
+  type ReferralConfig,
+  type ReferralSettings,
+  type TransferConfig,
+} from './referrals/referral-config.js';
+export { usesUnsharedFields, withoutShares } from './referrals/list-guard.js';
+export type { ConsentDefinition, CrossModuleDefinition, ReferralDefinition, TransferDefinition } from './bundle/schema/definitions.js';
 
 // ---- i18n -------------------------------------------------------------------------------------
 export { translationKeys } from './i18n/translation-keys.js';

@@ -5,10 +5,15 @@ import { dataSourceOptions } from './database/data-source.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ConfigBundlesModule } from './config/config.module.js';
+import { ExportsModule } from './exports/exports.module.js';
 import { HealthModule } from './health/health.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
+import { PrintingModule } from './printing/printing.module.js';
 import { RecordsModule } from './records/records.module.js';
+import { ReportsModule } from './reports/reports.module.js';
+import { ReferralsModule } from './referrals/referrals.module.js';
 import { UsersModule } from './users/users.module.js';
+import { WorkflowModule } from './workflow/workflow.module.js';
 
 @Global()
 @Module({})
@@ -33,6 +38,11 @@ export class AppModule {
         AuthModule,
         UsersModule,
         RecordsModule,
+        ReferralsModule,
+        PrintingModule,
+        WorkflowModule,
+        ExportsModule,
+        ReportsModule,
       ],
     };
   }

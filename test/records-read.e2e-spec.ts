@@ -6,7 +6,7 @@ import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { logger } from '../modules/common/logger.js';
 import { ActiveConfigService } from '../modules/config/active-config.service.js';
-import { RecordIndexes, wantedIndexes } from '../modules/records/record-indexes.js';
+import { indexFor, RecordIndexes, wantedIndexes } from '../modules/records/record-indexes.js';
 import { as, login, newAgency, newGroup, newUser, type TestUser } from './support/factories.js';
 import { activeConfigHash, newRecord, type TestRecord } from './support/record-factories.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -375,15 +375,18 @@ describe('records: the read path', () => {
       );
       expect(rows.map((r) => r.relname).sort()).toEqual(wanted.map((w) => w.name).sort());
       expect(rows.every((r) => r.indisvalid)).toBe(true);
+      // With statistics on each scalar expression (the planner ignores a partial index's own).
+      const stats: Array<{ stxname: string }> = await ds.query(`SELECT stxname FROM pg_statistic_ext WHERE stxname LIKE 'record_s_%'`);
+      expect(stats.map((r) => r.stxname).sort()).toEqual(wanted.flatMap((w) => (w.statistics ? [w.statistics.name] : [])).sort());
     });
 
     it('rebuilds an index left invalid by an interrupted build, and builds nothing without the rights', async () => {
       const config = t.app.get(ActiveConfigService);
-      const sex = wantedIndexes(config.current()).find((w) => w.module === 'gbv' && w.recordType === 'case' && w.field === 'sex')!;
+      const sex = indexFor(wantedIndexes(config.current()), 'gbv', 'case', 'sex')!;
       const state = async () => (await ds.query(`SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = $1`, [sex.name]))[0];
       await ds.query(`DROP INDEX ${sex.name}`);
       // A failed CONCURRENTLY build leaves an INVALID index under the name (here: unique over duplicate values).
-      await ds.query(`CREATE UNIQUE INDEX CONCURRENTLY ${sex.name} ON record ((data->>'sex')) WHERE module = 'gbv' AND record_type = 'case'`).catch(() => undefined);
+      await ds.query(`CREATE UNIQUE INDEX CONCURRENTLY ${sex.name} ON record ((data->>'sex'))`).catch(() => undefined);
       expect(await state()).toEqual({ valid: false });
 
       // A database user that does not own "record": logs and builds nothing.
@@ -418,6 +421,29 @@ describe('records: the read path', () => {
       expect(await state()).toEqual({ valid: true });
     });
 
+    it('drops per-bundle indexes and statistics the configuration no longer asks for (e.g. the older module-partial ones), and nothing else', async () => {
+      const config = t.app.get(ActiveConfigService);
+      const stale = 'record_x_0123456789abcdef01234567';
+      const staleStatistics = 'record_s_0123456789abcdef01234567';
+      await ds.query(`CREATE INDEX ${stale} ON record ((data->>'sex')) WHERE module = 'gbv' AND record_type = 'case'`);
+      await ds.query(`CREATE STATISTICS ${staleStatistics} ON ((data->>'sex')) FROM record`);
+      await ds.query(`CREATE INDEX record_by_hand_idx ON record ((data->>'sex'))`);
+      try {
+        await new RecordIndexes(config, { databaseUrl: t.db.url } as never).ensure(config.current());
+        const names: string[] = (await ds.query(`SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'record'::regclass`)).map(
+          (r: { relname: string }) => r.relname,
+        );
+        expect(names).not.toContain(stale);
+        expect(names).toContain('record_by_hand_idx');
+        expect(names.filter((n) => n.startsWith('record_x_')).sort()).toEqual(wantedIndexes(config.current()).map((w) => w.name).sort());
+        expect(await ds.query(`SELECT 1 FROM pg_statistic_ext WHERE stxname = $1`, [staleStatistics])).toEqual([]);
+      } finally {
+        await ds.query(`DROP STATISTICS IF EXISTS ${staleStatistics}`);
+        await ds.query(`DROP INDEX IF EXISTS ${stale}`);
+        await ds.query(`DROP INDEX IF EXISTS record_by_hand_idx`);
+      }
+    });
+
     it('serves a filtered list from the indexes', async () => {
       const plan: Array<{ 'QUERY PLAN': string }> = await ds.query(
         `EXPLAIN SELECT r.id FROM record r WHERE r.module = 'gbv' AND r.record_type = 'case' AND (r.owner_id = $1::uuid OR r.shared_with @> ARRAY[$1::uuid])
@@ -425,7 +451,7 @@ describe('records: the read path', () => {
         [bulk.id],
       );
       const text = plan.map((p) => p['QUERY PLAN']).join('\n');
-      const ageIndex = wantedIndexes(t.app.get(ActiveConfigService).current()).find((w) => w.module === 'gbv' && w.recordType === 'case' && w.field === 'age')!;
+      const ageIndex = indexFor(wantedIndexes(t.app.get(ActiveConfigService).current()), 'gbv', 'case', 'age')!;
       expect(text).toContain(ageIndex.name);
     });
   });

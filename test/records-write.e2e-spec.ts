@@ -387,7 +387,14 @@ describe('records: the write path', () => {
         [2, 'disable', [{ path: 'disabled', from: false, to: true, reason: 'Entered twice' }]],
         [3, 'enable', [{ path: 'disabled', from: true, to: false }]],
       ]);
-      expect((await audits(rec.id)).map((a: { action: string }) => a.action)).toEqual(['record.create', 'record.disable', 'record.enable']);
+      // The two refused attempts (403, and 404 for a caller outside the record's scope) are audited as denied.
+      expect((await audits(rec.id)).map((a: { action: string; outcome: string }) => `${a.action}:${a.outcome}`)).toEqual([
+        'record.create:allowed',
+        'record.disable:denied',
+        'record.disable:denied',
+        'record.disable:allowed',
+        'record.enable:allowed',
+      ]);
       expect(await count('record', 'id = $1 AND NOT disabled', [rec.id])).toBe(1);
     });
   });

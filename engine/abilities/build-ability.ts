@@ -9,7 +9,7 @@ import type { CompiledConfig } from '../compile/types.js';
 import { buildCaslAbility } from './casl-rules.js';
 import type { CompiledGrant } from './grants.js';
 import { configRoles, policyFor, typeId, type Policy, type TypePolicy } from './policy.js';
-import { mergeConditions, scopeReaches } from './scopes.js';
+import { mergeConditions, scopeReaches, scopeReachesUnshared } from './scopes.js';
 import type { AbilityUser, FormAccess, HavenAbility, RecordCondition, RecordFacts } from './types.js';
 
 const EMPTY_SET: ReadonlySet<string> = new Set();
@@ -27,7 +27,18 @@ export function buildAbility(compiled: CompiledConfig, user: AbilityUser): Haven
   return new BoundAbility(policyFor(compiled, entry, roles), user, roles, unknownRoles);
 }
 
-/** Union of one field set over the grants that reach the record (the record-aware merge rule). */
+/** The fields of `fields` on one of `forms` (a grant reaching a record only through a referral share). */
+function onForms(fields: ReadonlySet<string>, forms: readonly string[], formOf: ReadonlyMap<string, string>): ReadonlySet<string> {
+  const out = new Set<string>();
+  for (const path of fields) if (forms.includes(formOf.get(path) as string)) out.add(path);
+  return out;
+}
+
+/**
+ * Union of one field set over the grants that reach the record (the record-aware merge rule). A grant that
+ * reaches the record only because it is shared with the user, where the user's shares are referrals
+ * (`record.sharedForms`), contributes only the fields of the shared forms.
+ */
 function fieldsOnRecord(
   type: TypePolicy | undefined,
   user: AbilityUser,
@@ -35,11 +46,16 @@ function fieldsOnRecord(
   fieldsOf: (grant: CompiledGrant) => ReadonlySet<string>,
 ): ReadonlySet<string> {
   if (type === undefined || record.module !== type.module || record.recordType !== type.recordType) return EMPTY_SET;
+  const narrowTo = record.sharedForms === undefined || !Object.hasOwn(record.sharedForms, user.id) ? undefined : record.sharedForms[user.id];
   let out: ReadonlySet<string> = EMPTY_SET;
   let copied = false;
   for (const grant of type.grants) {
-    const fields = fieldsOf(grant);
+    let fields = fieldsOf(grant);
     if (fields.size === 0 || !scopeReaches(grant.scope, user, record)) continue;
+    if (narrowTo !== undefined && !scopeReachesUnshared(grant.scope, user, record)) {
+      fields = onForms(fields, narrowTo, type.formOf);
+      if (fields.size === 0) continue;
+    }
     if (out.size === 0) {
       out = fields;
     } else {

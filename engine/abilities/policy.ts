@@ -19,6 +19,8 @@ export interface TypePolicy {
   readonly readable: ReadonlySet<string>;
   readonly writable: ReadonlySet<string>;
   readonly forms: ReadonlyMap<string, FormAccess>;
+  /** Field path -> the form it is on (narrowing to the forms a referral shares). */
+  readonly formOf: ReadonlyMap<string, string>;
 }
 
 export interface Policy {
@@ -33,7 +35,7 @@ export interface Policy {
 
 export const typeId = (module: string, recordType: string): string => `${module}\u0000${recordType}`;
 
-function typePolicy(module: string, recordType: string, grants: readonly CompiledGrant[]): TypePolicy {
+function typePolicy(module: string, recordType: string, grants: readonly CompiledGrant[], formOf: ReadonlyMap<string, string>): TypePolicy {
   const actionScopes = new Map<string, RecordScope[]>();
   for (const grant of grants) {
     for (const action of grant.actions) {
@@ -50,7 +52,7 @@ function typePolicy(module: string, recordType: string, grants: readonly Compile
   for (const grant of readers) {
     for (const [form, level] of grant.forms) if (forms.get(form) !== 'read_write') forms.set(form, level);
   }
-  return { module, recordType, grants, actionScopes, readable, writable, forms };
+  return { module, recordType, grants, actionScopes, readable, writable, forms, formOf };
 }
 
 export function buildPolicy(compiled: CompiledConfig, roles: readonly RoleDefinition[]): Policy {
@@ -78,7 +80,8 @@ export function buildPolicy(compiled: CompiledConfig, roles: readonly RoleDefini
   const types = new Map<string, TypePolicy>();
   for (const [id, grants] of byType) {
     const first = grants[0] as CompiledGrant;
-    types.set(id, typePolicy(first.module, first.recordType, grants));
+    const fields = compiled.findRecordType(first.module, first.recordType)?.fields ?? [];
+    types.set(id, typePolicy(first.module, first.recordType, grants, new Map(fields.map((info) => [info.path, info.form] as const))));
   }
   return {
     roles: roles.map((role) => role.key),

@@ -63,6 +63,16 @@ export function scopeReaches(scope: RecordScope, user: AbilityUser, record: Reco
   return false;
 }
 
+/** `scopeReaches` as if the record were shared with nobody: does the scope reach it other than by a share? */
+export function scopeReachesUnshared(scope: RecordScope, user: AbilityUser, record: RecordFacts): boolean {
+  if (scope === 'all') return true;
+  if (scope === 'shared') return false;
+  if (record.ownerId === user.id) return true;
+  if (scope === 'group') return user.groups.some((group) => record.ownerGroups.includes(group));
+  if (scope === 'agency') return user.agency !== null && record.ownerAgency === user.agency;
+  return false;
+}
+
 function conditionId(condition: RecordCondition): string {
   return JSON.stringify([condition.ownerId, condition.sharedWithUser, condition.ownerGroupsAny, condition.ownerAgency]);
 }

@@ -24,6 +24,12 @@ export interface RecordFacts {
   readonly ownerGroups: readonly string[];
   /** User ids the record is shared with (referrals, transfers, assignments). */
   readonly sharedWith: readonly string[];
+  /**
+   * User id -> the only forms the record's shares open to that user, for users whose shares on the record are
+   * all referrals (a referral shares the forms its module lists). Grants that reach the record only because it
+   * is shared with the user read just those forms' fields. Absent (or no entry for the user): no narrowing.
+   */
+  readonly sharedForms?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A conjunction over record columns; a list of them is a disjunction. Empty object = every record of that type. */

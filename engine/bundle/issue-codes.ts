@@ -157,6 +157,58 @@ export const BUNDLE_ISSUE_CODES = {
    * a text field.
    */
   invalid_import: 'invalid_import',
+
+  // --- workflows ---------------------------------------------------------------------------------
+  /** A workflow state named (`initial`, a transition's `from`/`to`, an approval's `requestIn`/`moveTo`) that the workflow does not declare. */
+  unknown_state: 'unknown_state',
+  /** A transition named in an approval's `blocks` that the workflow does not declare. */
+  unknown_transition: 'unknown_transition',
+  /** An approval named by `requestApproval` or `requiresApproval` that the workflow does not declare. */
+  unknown_approval: 'unknown_approval',
+  /** A `setFields` entry naming a field a workflow cannot set (subform, layout, computed, attachment, signature…). */
+  field_not_settable: 'field_not_settable',
+  /** A second workflow for the same module and record type. */
+  duplicate_workflow: 'duplicate_workflow',
+
+  // --- referrals, transfers, across modules (module files) -----------------------------------------
+  /** A `consent.services` key that is not a value of the referral's service lookup. */
+  unknown_service: 'unknown_service',
+  /** A consent field (a `consent.services` value) that is not a yes/no or tick-box field. */
+  invalid_consent_field: 'invalid_consent_field',
+  /** A cross-module field pair whose source and target fields differ in type (or in lookup, for choices). */
+  field_type_mismatch: 'field_type_mismatch',
+  /** A cross-module field marked `identifying` (or a subform holding one): such fields never travel. */
+  identifying_in_cross_module: 'identifying_in_cross_module',
+  /** A cross-module `from` record type without a `referrals` entry in its module. */
+  not_referable: 'not_referable',
+
+  // --- templates ---------------------------------------------------------------------------------
+  /** A template whose parts do not fit its kind: a notification without `event` or `subject`, a document with `event`. */
+  invalid_template: 'invalid_template',
+  /** A template without the bundle's base language (every other locale falls back to it). */
+  missing_template_locale: 'missing_template_locale',
+  /** A template naming a `templates/<name>.hbs` source that the bundle does not contain. */
+  missing_template_source: 'missing_template_source',
+  /** A Handlebars source that does not compile, uses a helper outside the fixed set, a partial, or unescaped output. */
+  template_syntax: 'template_syntax',
+  /** Two notification templates answer the same event for the same record types. */
+  ambiguous_template: 'ambiguous_template',
+
+  // --- reports (docs/reports.md) -------------------------------------------------------------------
+  /** A report condition using an operator outside the report subset of JSON Logic (`var`, `==`, `!=`, `<`, `<=`, `>`, `>=`, `in`, `and`, `or`, `!`, `missing`). */
+  report_unsupported_operator: 'report_unsupported_operator',
+  /** A malformed report condition: wrong arguments, a comparison that is not one `var` against literals, … */
+  report_invalid_condition: 'report_invalid_condition',
+  /** A literal or use that does not fit the field's type (a string compared with a number field, ordering a choice field, …). */
+  report_type_mismatch: 'report_type_mismatch',
+  /** A literal that is not an option of the choice field it is compared with. */
+  report_unknown_option: 'report_unknown_option',
+  /** A disaggregation that does not fit its field (bands on a non-number, periods on a non-date, values of a free-text field, …). */
+  report_invalid_disaggregation: 'report_invalid_disaggregation',
+  /** An indicator's `by` naming no disaggregation of the report, or a row-level one on an indicator counting records. */
+  report_unknown_disaggregation: 'report_unknown_disaggregation',
+  /** A report reading a field marked `identifying` (counts over names or dates of birth single people out). */
+  identifying_in_report: 'identifying_in_report',
 } as const;
 
 export type BundleIssueCode = keyof typeof BUNDLE_ISSUE_CODES;

@@ -12,6 +12,7 @@ import { classifyPath, type FileKindSpec } from './schema/file-kinds.js';
 import type { ExportMapping } from './schema/export.js';
 import type { FormDefinition } from './schema/form.js';
 import type { RoleDefinition } from './schema/role.js';
+import type { WorkflowDefinition } from './schema/workflow.js';
 import { schemaIssues } from './schema-issues.js';
 import type { BrokenFile, BundleIssue, FileKind, ParsedBundle, Sourced } from './types.js';
 
@@ -46,7 +47,7 @@ interface Collected {
   locations: Sourced<LocationsFile>[];
   rules: Sourced<RulesFile>[];
   roles: Sourced<RoleDefinition>[];
-  workflows: Sourced<KeyedDefinition>[];
+  workflows: Sourced<WorkflowDefinition>[];
   exports: Sourced<ExportMapping>[];
   reports: Sourced<KeyedDefinition>[];
   templates: Sourced<KeyedDefinition>[];
@@ -69,7 +70,7 @@ function file(collected: Collected, kind: FileKind, path: string, name: string, 
     case 'locations': collected.locations.push(sourced as Sourced<LocationsFile>); break;
     case 'rules': collected.rules.push(sourced as Sourced<RulesFile>); break;
     case 'role': collected.roles.push(sourced as Sourced<RoleDefinition>); break;
-    case 'workflow': collected.workflows.push(sourced as Sourced<KeyedDefinition>); break;
+    case 'workflow': collected.workflows.push(sourced as Sourced<WorkflowDefinition>); break;
     case 'export': collected.exports.push(sourced as Sourced<ExportMapping>); break;
     case 'report': collected.reports.push(sourced as Sourced<KeyedDefinition>); break;
     case 'template': collected.templates.push(sourced as Sourced<KeyedDefinition>); break;

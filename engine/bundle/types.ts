@@ -15,6 +15,7 @@ import type {
 import type { ExportMapping } from './schema/export.js';
 import type { FormDefinition } from './schema/form.js';
 import type { RoleDefinition } from './schema/role.js';
+import type { WorkflowDefinition } from './schema/workflow.js';
 
 /** A problem in a bundle: which file, where in it (JSON pointer), what (stable code), in words. */
 export interface BundleIssue {
@@ -76,7 +77,7 @@ export interface ParsedBundle {
   readonly locations: readonly Sourced<LocationsFile>[];
   readonly rules: readonly Sourced<RulesFile>[];
   readonly roles: readonly Sourced<RoleDefinition>[];
-  readonly workflows: readonly Sourced<KeyedDefinition>[];
+  readonly workflows: readonly Sourced<WorkflowDefinition>[];
   readonly exports: readonly Sourced<ExportMapping>[];
   readonly reports: readonly Sourced<KeyedDefinition>[];
   readonly templates: readonly Sourced<KeyedDefinition>[];

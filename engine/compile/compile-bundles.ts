@@ -11,6 +11,7 @@ import { fieldType } from '../fields/index.js';
 import { buildTextIndex } from '../i18n/text-index.js';
 import { prepareRule } from '../rules/prepare.js';
 import { createAjv } from '../util/ajv.js';
+import { compileWorkflow, type CompiledWorkflow } from '../workflow/compile-workflow.js';
 import { compileRecordType } from './compile-record-type.js';
 import { EngineError } from './engine-error.js';
 import { buildLocationIndex } from './location-index.js';
@@ -93,9 +94,15 @@ function build(bundles: readonly LoadedBundle[], hash: string): CompiledConfig {
     for (const { def } of bundle.forms) push(forms, `${def.module}\u0000${def.recordType}`, def);
     for (const { def } of bundle.rules) push(rules, `${def.module}\u0000${def.recordType}`, def);
   }
+  const workflows = new Map<string, CompiledWorkflow>();
+  for (const bundle of bundles) {
+    for (const { def } of bundle.workflows) workflows.set(`${def.module}\u0000${def.recordType}`, compileWorkflow(def, { prepare: env.prepare, texts }));
+  }
   const recordTypes = new Map<string, CompiledRecordType>();
   for (const [id, definition] of definitions) {
-    recordTypes.set(id, compileRecordType(ajv, { definition, forms: forms.get(id) ?? [], rules: rules.get(id) ?? [] }, env, texts));
+    const compiledType = compileRecordType(ajv, { definition, forms: forms.get(id) ?? [], rules: rules.get(id) ?? [] }, env, texts);
+    const workflow = workflows.get(id);
+    recordTypes.set(id, workflow === undefined ? compiledType : { ...compiledType, workflow });
   }
 
   const find = (module: string, recordType: string): CompiledRecordType | undefined => recordTypes.get(`${module}\u0000${recordType}`);
@@ -113,6 +120,7 @@ function build(bundles: readonly LoadedBundle[], hash: string): CompiledConfig {
     locales: localesOf(bundles),
     recordTypes: [...recordTypes.values()],
     findRecordType: find,
+    workflow: (module, recordType) => workflows.get(`${module}\u0000${recordType}`),
     recordType(module, recordType) {
       const found = find(module, recordType);
       if (found === undefined) throw new EngineError('unknown_record_type', `The configuration has no record type ${module}/${recordType}.`);

@@ -7,6 +7,7 @@ import type { JsonSchema } from '../fields/field-type.js';
 import type { FieldDefinition, LeafFieldDefinition } from '../fields/index.js';
 import type { TextIndex } from '../i18n/text-index.js';
 import type { RuleUser } from '../rules/context.js';
+import type { CompiledWorkflow } from '../workflow/compile-workflow.js';
 import type { CompiledLocations } from './location-index.js';
 
 /** A problem in record data. `path` is a JSON pointer from the record data root (`/age`, `/perpetrators/2/sex`). */
@@ -97,6 +98,8 @@ export interface CompiledRecordType {
   validateSchema(data: unknown): readonly RecordIssue[];
   /** Normalise, validate, compute and check a record's data; returns every issue, never throws. */
   process(data: unknown, ctx: ProcessContext, options?: ProcessOptions): ProcessResult;
+  /** The record type's workflow (`workflows/<module>.<recordType>.json`), when the bundles define one. */
+  readonly workflow?: CompiledWorkflow;
 }
 
 export interface CompiledBundleInfo {
@@ -126,6 +129,8 @@ export interface CompiledConfig {
   /** Throws EngineError(`unknown_record_type`) for a pair the config does not define. */
   recordType(module: string, recordType: string): CompiledRecordType;
   findRecordType(module: string, recordType: string): CompiledRecordType | undefined;
+  /** The workflow of a record type, or undefined when it has none. */
+  workflow(module: string, recordType: string): CompiledWorkflow | undefined;
   readonly lookups: ReadonlyMap<string, LookupDefinition>;
   readonly locations: CompiledLocations;
   readonly texts: TextIndex;

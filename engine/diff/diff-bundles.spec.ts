@@ -244,8 +244,9 @@ describe('diffBundles', () => {
   });
 
   it('templates (metadata and Handlebars source) added, removed and changed', () => {
-    const before = { files: { 'templates/letter.json': { key: 'letter', label: 'Letter' }, 'templates/letter.en.hbs': 'Dear {{name}}', 'templates/old.json': { key: 'old', label: 'Old' } } };
-    const after = { files: { 'templates/letter.json': { key: 'letter', label: 'Referral letter' }, 'templates/letter.en.hbs': 'Hello {{name}}', 'templates/new.json': { key: 'new', label: 'New' } } };
+    const doc = (key: string, label: string) => ({ key, kind: 'document', label, locales: { en: { body: 'letter.en.hbs' } } });
+    const before = { files: { 'templates/letter.json': doc('letter', 'Letter'), 'templates/letter.en.hbs': 'Dear {{name}}', 'templates/old.json': doc('old', 'Old') } };
+    const after = { files: { 'templates/letter.json': doc('letter', 'Referral letter'), 'templates/letter.en.hbs': 'Hello {{name}}', 'templates/new.json': doc('new', 'New') } };
     const d = diff(before, after, NO_DATA);
     expect(change(d, 'template/letter')).toMatchObject({ kind: 'template', change: 'changed', before: { label: 'Letter' }, after: { label: 'Referral letter' } });
     expect(change(d, 'template/templates/letter.en.hbs')).toMatchObject({ kind: 'template', change: 'changed', before: { source: 'Dear {{name}}' }, after: { source: 'Hello {{name}}' } });
@@ -332,15 +333,15 @@ describe('diffBundles', () => {
       adminLevels: [{ level: 0, key: 'country', label: 'Country' }],
       locations: [{ code: 'XX', level: 0, name }, ...(name === 'Country' ? [{ code: 'YY', level: 0, name: 'Other' }] : [])],
     });
-    const before = bundle({ files: { 'settings.json': { governance: { requiredApprovals: 2 } }, 'locations/default.json': locations('Country'), 'workflows/flow.json': { key: 'flow' } } });
+    const before = bundle({ files: { 'settings.json': { governance: { requiredApprovals: 2 } }, 'locations/default.json': locations('Country'), 'workflows/m.flow.json': { module: 'm', recordType: 'flow', initial: 's', states: [{ key: 's', label: 'S' }], transitions: [] } } });
     const after = bundle({
       files: {
         'settings.json': { governance: { requiredApprovals: 3 } },
         'locations/default.json': locations('The country'),
         'modules/m.json': { key: 'm', label: 'Cases module', recordTypes: ['case'] },
         'record-types/m.case.json': { key: 'case', module: 'm', label: 'Case file', formGroups: [{ key: 'main', label: 'Main' }] },
-        'workflows/intake.json': { key: 'intake', label: 'Intake' },
-        'reports/counts.json': { key: 'counts' },
+        'workflows/m.case.json': { module: 'm', recordType: 'case', initial: 's', states: [{ key: 's', label: 'Intake' }], transitions: [] },
+        'reports/counts.json': { key: 'counts', label: 'Counts', module: 'm', recordType: 'case', indicators: [{ key: 'cases', label: 'Cases' }] },
       },
     });
     const d = diffBundles({ before: parsed(core, before), after: parsed(core, after), bundle: 'test', usage: NO_DATA });
@@ -349,8 +350,8 @@ describe('diffBundles', () => {
     expect(change(d, 'm/case')).toMatchObject({ kind: 'record_type', change: 'changed', before: { label: 'Case' }, after: { label: 'Case file' } });
     expect(change(d, 'location/XX')).toMatchObject({ kind: 'location', change: 'changed', properties: ['name'] });
     expect(change(d, 'location/YY')).toMatchObject({ kind: 'location', change: 'removed' });
-    expect(change(d, 'workflow/flow')).toMatchObject({ kind: 'workflow', change: 'removed' });
-    expect(change(d, 'workflow/intake')).toMatchObject({ kind: 'workflow', change: 'added' });
+    expect(change(d, 'workflow/m.flow')).toMatchObject({ kind: 'workflow', change: 'removed' });
+    expect(change(d, 'workflow/m.case')).toMatchObject({ kind: 'workflow', change: 'added' });
     expect(change(d, 'report/counts')).toMatchObject({ kind: 'report', change: 'added' });
     expect(d.breaking).toEqual([]);
   });

@@ -250,7 +250,7 @@ function analyse(input: DiffInput): Analysis {
     }
   }
 
-  changes.compare('workflow', byKey(from?.workflows ?? [], (d) => `workflow/${d.key}`), byKey(to?.workflows ?? [], (d) => `workflow/${d.key}`));
+  changes.compare('workflow', byKey(from?.workflows ?? [], (d) => `workflow/${d.module}.${d.recordType}`), byKey(to?.workflows ?? [], (d) => `workflow/${d.module}.${d.recordType}`));
   changes.compare('export', byKey(from?.exports ?? [], (d) => `export/${d.key}`), byKey(to?.exports ?? [], (d) => `export/${d.key}`));
   changes.compare('report', byKey(from?.reports ?? [], (d) => `report/${d.key}`), byKey(to?.reports ?? [], (d) => `report/${d.key}`));
   const templatesOf = (b: ParsedBundle | undefined) => {

@@ -5,6 +5,7 @@
  */
 import type { ParsedBundle } from '../bundle/types.js';
 import { childFields, fieldType, type FieldDefinition, type LeafFieldDefinition } from '../fields/index.js';
+import { reportDefinitions, reportTexts } from '../reports/report-texts.js';
 import { translationKeys as k } from './translation-keys.js';
 
 export interface TranslationEntry {
@@ -84,6 +85,16 @@ function rawEntries(bundle: ParsedBundle): RawEntry[] {
       );
     });
   }
+  for (const { def, file } of bundle.workflows) {
+    const w = (part: 'state' | 'transition' | 'approval', key: string, text: 'label' | 'guard') => k.workflowText(def.module, def.recordType, part, key, text);
+    def.states.forEach((s, i) => out.push({ key: w('state', s.key, 'label'), base: s.label, file, pointer: `/states/${i}/label` }));
+    def.transitions.forEach((t, i) => {
+      out.push({ key: w('transition', t.key, 'label'), base: t.label, file, pointer: `/transitions/${i}/label` });
+      if (t.guard !== undefined) out.push({ key: w('transition', t.key, 'guard'), base: t.guard.message, file, pointer: `/transitions/${i}/guard/message` });
+    });
+    def.approvals?.forEach((a, i) => out.push({ key: w('approval', a.key, 'label'), base: a.label, file, pointer: `/approvals/${i}/label` }));
+  }
+  for (const { def, file } of reportDefinitions(bundle)) for (const text of reportTexts(def)) out.push({ ...text, file });
   return out;
 }
 

@@ -23,4 +23,7 @@ export const translationKeys = {
   exportSheetLabel: (exportKey: string, sheet: string): string => `export.${exportKey}.${sheet}.label`,
   /** `column` is a data-sheet column's key, or a menu's `from` on a menu sheet. */
   exportHeader: (exportKey: string, sheet: string, column: string): string => `export.${exportKey}.${sheet}.${column}.header`,
+  /** Workflow texts: `state.<key>.label`, `transition.<key>.label`, `transition.<key>.guard`, `approval.<key>.label`. */
+  workflowText: (module: string, recordType: string, part: 'state' | 'transition' | 'approval', key: string, text: 'label' | 'guard'): string =>
+    `workflow.${module}.${recordType}.${part}.${key}.${text}`,
 } as const;

@@ -6,11 +6,12 @@ import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { PrincipalLoader } from './principal.loader.js';
 import { SessionService } from './session.service.js';
+import { UserFactsCache } from './user-facts.cache.js';
 
 @Global()
 @Module({
   imports: [ConfigBundlesModule],
-  providers: [SessionService, PrincipalLoader, AuthService, { provide: APP_GUARD, useClass: AuthGuard }],
+  providers: [SessionService, PrincipalLoader, UserFactsCache, AuthService, { provide: APP_GUARD, useClass: AuthGuard }],
   controllers: [AuthController],
   exports: [SessionService, PrincipalLoader],
 })

@@ -20,6 +20,8 @@ export const ErrorCodes = {
   not_found: 404,
   /** The HTTP method is not allowed on this route. */
   method_not_allowed: 405,
+  /** The route cannot answer in any of the formats the request accepts (e.g. PDF where no PDF renderer is installed). */
+  not_acceptable: 406,
   /** The edit was based on an outdated version and touches fields changed since; nothing was written. */
   version_conflict: 409,
   /** The request conflicts with the current state (e.g. a duplicate unique key). */

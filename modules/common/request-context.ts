@@ -31,7 +31,7 @@ export function requestContext(req: Request, res: Response, next: NextFunction):
 }
 
 /** Routes that take something else than JSON (uploads, CSV imports) declare it here. */
-const NON_JSON_ROUTES: RegExp[] = [/\/attachments$/, /\/locations\/import$/, /\/config\/bundles$/];
+const NON_JSON_ROUTES: RegExp[] = [/\/attachments$/, /\/locations\/import$/, /\/config\/bundles$/, /\/imports\/incident-recorder$/];
 
 /**
  * JSON routes only take JSON: a body with another media type is a 415, before any parsing happens.

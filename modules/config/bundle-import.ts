@@ -3,6 +3,7 @@ import { bundleHash, loadBundles, parseBundle, type BundleIssue } from '../../en
 import { HavenError, pointerSegment, type Issue } from '../common/errors.js';
 import type { BundleFiles } from './bundle-files.js';
 import { InvalidBundlesError } from './bundle-report.js';
+import { templateSourceIssues } from '../notifications/templates/handlebars-env.js';
 import { ConfigRepository, type BundleState, type StoredBundle } from './config.repository.js';
 
 /** Who imports: a signed-in user (HTTP) or the command line. */
@@ -105,6 +106,9 @@ export async function importBundleDraft(ds: DataSource, files: BundleFiles, acto
     const deps = activeDependencies(files, active).filter((d) => d.key !== manifest.key);
     const result = loadBundles([files, ...deps.map((d) => d.files)]);
     if (!result.bundles) throw new InvalidBundlesError(result.issues, 'The bundle is not valid');
+    // Handlebars sources compile on the server (the engine stays free of the template runtime).
+    const templateIssues = templateSourceIssues(result.bundles.filter((b) => b.hash === bundleHash(files)));
+    if (templateIssues.length > 0) throw new InvalidBundlesError(templateIssues, 'The bundle is not valid');
     const hash = bundleHash(files);
     const bundle = result.bundles.find((b) => b.hash === hash) ?? parseBundle(files).bundle;
     if (!bundle) throw new InvalidBundlesError(result.issues, 'The bundle is not valid');

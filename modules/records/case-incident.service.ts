@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { CompiledConfig, ModuleDefinition, RecordFacts } from '../../engine/index.js';
 import { HavenError, type Issue, pointerSegment } from '../common/errors.js';
 import { ActiveConfigService } from '../config/active-config.service.js';
@@ -101,8 +101,22 @@ export class CaseIncidentService {
       if (key !== undefined) delete copied[key];
     }
 
-    const view = await this.records.create('incident', { module: input.module, data: { ...copied, ...input.data } }, actor);
-    await this.ds.query(
+    // The incident, its link and the link's audit row commit together or not at all.
+    const view = await this.ds.transaction(async (tx) => {
+      const incident = await this.records.create('incident', { module: input.module, data: { ...copied, ...input.data } }, actor, tx);
+      await this.link(tx, row, incident, input.module, Object.keys(copied), actor);
+      return incident;
+    });
+    return {
+      ...view,
+      linkedFrom: { id: row.id, displayId: row.displayId, module: row.module, recordType: row.recordType, kind: LINK_KIND },
+      copiedFields: Object.keys(copied).filter((key) => !(key in input.data)).sort(),
+    };
+  }
+
+  /** The `record_link` row (case → incident) and its audit row, in one statement inside the create's transaction. */
+  private async link(tx: EntityManager, row: RecordRow, view: RecordView, module: string, copied: readonly string[], actor: Actor): Promise<void> {
+    await tx.query(
       `WITH l AS (
          INSERT INTO record_link (record_id, linked_record_id, kind, created_by) VALUES ($1, $2, $3, $4)
        )
@@ -116,14 +130,9 @@ export class CaseIncidentService {
         auditActor(actor).actor,
         actor.clientIp,
         actor.requestId,
-        JSON.stringify({ module: input.module, caseId: row.id, incidentId: view.id, fields: Object.keys(copied).sort() }),
+        JSON.stringify({ module, caseId: row.id, incidentId: view.id, fields: [...copied].sort() }),
       ],
     );
-    return {
-      ...view,
-      linkedFrom: { id: row.id, displayId: row.displayId, module: row.module, recordType: row.recordType, kind: LINK_KIND },
-      copiedFields: Object.keys(copied).filter((key) => !(key in input.data)).sort(),
-    };
   }
 
   private async caseRow(id: string, module: string): Promise<RecordRow | undefined> {

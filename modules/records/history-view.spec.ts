@@ -51,6 +51,24 @@ describe('history redaction', () => {
     expect(redactChanges([{ path: 'age', from: 1, to: 2 }], readable, subforms, identifying).identifying).toEqual([]);
   });
 
+  it('shows workflow events ($ paths) whatever the readable fields, with their comments', () => {
+    const out = redactChanges(
+      [
+        { path: '$status', from: 'open', to: 'assessment', transition: 'start_assessment', comment: 'seen today' },
+        { path: '$owner', from: 'amina', to: 'bea' },
+        { path: 'name', from: null, to: 'Amina' },
+      ],
+      new Set<string>(),
+      subforms,
+      identifying,
+    );
+    expect(out.changes).toEqual([
+      { path: '$status', from: 'open', to: 'assessment', transition: 'start_assessment', comment: 'seen today' },
+      { path: '$owner', from: 'amina', to: 'bea' },
+    ]);
+    expect(out.identifying).toEqual([]);
+  });
+
   it('ignores malformed history', () => {
     expect(redactChanges('junk', readable, subforms, identifying).changes).toEqual([]);
     expect(redactChanges([null, 1, { path: 3 }, { path: '__proto__' }], readable, subforms, identifying).changes).toEqual([]);

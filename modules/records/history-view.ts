@@ -5,6 +5,10 @@ import { redactRecordData } from '../../engine/index.js';
  * read the field it touches on that record (the same readable set as the record view), and row values are
  * redacted like the record's subform rows. Field paths (README): `age`, `<subform>/<row _id>` (a row added or
  * removed) and `<subform>/<row _id>/<field>` (checked as `<subform>.<field>`).
+ *
+ * Workflow events (record-events.ts) write paths starting with `$` (`$status`, `$flags/<id>`, `$owner`,
+ * `$approval/<type>`, …): they are not fields, hold keys, usernames and comments but never field values, and are
+ * shown as they are to whoever may see the record's history.
  */
 export interface HistoryChange {
   path: string;
@@ -60,6 +64,10 @@ export function redactChanges(
   if (!Array.isArray(changes)) return { changes: out, identifying: [] };
   for (const change of changes) {
     if (!isObject(change) || typeof change.path !== 'string') continue;
+    if (change.path.startsWith('$')) {
+      out.push({ ...change, path: change.path, from: change.from ?? null, to: change.to ?? null });
+      continue;
+    }
     const segments = change.path.split('/');
     const [head, , field] = segments;
     if (!readable.has(head)) continue;

@@ -5,38 +5,61 @@ import type { CompiledConfig } from '../../engine/index.js';
 import { logger } from '../common/logger.js';
 import { HAVEN_RUNTIME, type HavenRuntime } from '../common/runtime.js';
 import { ActiveConfigService } from '../config/active-config.service.js';
-import { fieldKind, isScalarKind, jsonExpr, sqlKey, valueExpr, type FieldKind } from './query/field-sql.js';
+import { fieldKind, isScalarKind, jsonExpr, valueExpr, type FieldKind } from './query/field-sql.js';
 
 /**
  * Per-bundle expression indexes: for each `indexes: [{ field }]` entry of each record type of the active bundles,
- * a partial btree index over the field's list-query expression (`valueExpr`, the same one the list SQL uses;
- * a GIN index over the JSON array for multi-selects), restricted to that module and record type:
+ * a btree index over the field's list-query expression (`valueExpr`, the same one the list SQL uses; a GIN index
+ * over the JSON array for multi-selects), one per expression whichever record types index the key, holding only
+ * the rows that have a value, plus statistics on the expression for scalars:
  *
- *   CREATE INDEX CONCURRENTLY IF NOT EXISTS record_x_<hash> ON record ((data->>'sex'))
- *    WHERE module = 'gbv' AND record_type = 'case'
+ *   CREATE INDEX CONCURRENTLY IF NOT EXISTS record_x_<hash> ON record ((data->>'sex')) WHERE (data->>'sex') IS NOT NULL
+ *   CREATE STATISTICS IF NOT EXISTS record_s_<hash> ON ((data->>'sex')) FROM record
+ *
+ * Not restricted to a module and record type (neither `WHERE module = … AND record_type = …` nor led by those
+ * columns): the planner never ANDs two bitmap index scans whose conditions overlap (the same predicate, or the same
+ * `module`/`record_type` index conditions), so only one filter of a list could use its index (measured 16× slower
+ * at a million records, docs/benchmarks.md); lists AND the module and record type in as heap filters. The
+ * `IS NOT NULL` predicate differs per index, is implied by every (strict) list condition on the field, and keeps
+ * other record types' rows out of the index (no write cost for them). The planner ignores the statistics of
+ * partial indexes, hence the statistics objects (ANALYZE runs after new ones are made).
  *
  * Built in the background after start (and again when the active configuration changes), one at a time, on a
  * dedicated connection (CONCURRENTLY cannot run in a transaction and does not block writes). Idempotent: the
- * name is a hash of module, record type, field and expression, an index left INVALID by an interrupted build is
- * dropped and rebuilt, and instances starting together take turns through an advisory lock. Queries stay
- * correct without the indexes, only slower. A database user that does not own `record` builds nothing (logged).
+ * name is a hash of the index's definition (with INDEX_FORMAT), an index left INVALID by an interrupted build is
+ * dropped and rebuilt, per-bundle indexes and statistics the configuration no longer asks for (another definition,
+ * a removed entry, the older module-partial ones) are dropped once the wanted ones are built, and instances
+ * starting together take turns through an advisory lock. Queries stay correct without the indexes, only slower. A
+ * database user that does not own `record` builds nothing (logged).
  */
 
 export interface IndexSpec {
   readonly name: string;
-  readonly module: string;
-  readonly recordType: string;
-  readonly field: string;
+  /** The record types' `indexes` entries this index serves (several when record types share a key and kind). */
+  readonly usedBy: Array<{ readonly module: string; readonly recordType: string; readonly field: string }>;
   readonly kind: FieldKind;
   readonly sql: string;
+  /** Statistics on the expression (scalars): named like the index with the `record_s_` prefix. */
+  readonly statistics?: { readonly name: string; readonly sql: string };
 }
 
 /** Serialises index builds across app instances. */
 const INDEX_LOCK = 7_262_836_3;
 const RETRY_MS = 10 * 60_000;
 
-export function indexName(module: string, recordType: string, field: string, expression: string): string {
-  return `record_x_${createHash('sha256').update(`${module}/${recordType}/${field}/${expression}`).digest('hex').slice(0, 24)}`;
+/**
+ * Bumped when the shape of the generated indexes changes, so that every name changes with it: existing indexes of
+ * the old shape are then no longer wanted and are dropped after the new ones are built.
+ */
+const INDEX_FORMAT = 'v3';
+
+/** Prefix of every per-bundle index (and of nothing else). */
+export const INDEX_PREFIX = 'record_x_';
+/** Prefix of the statistics objects that go with them. */
+export const STATISTICS_PREFIX = 'record_s_';
+
+export function indexName(definition: string): string {
+  return `${INDEX_PREFIX}${createHash('sha256').update(`${INDEX_FORMAT}/${definition}`).digest('hex').slice(0, 24)}`;
 }
 
 /** The indexes the active configuration asks for (top-level scalar fields only; others are skipped, logged). */
@@ -50,21 +73,37 @@ export function wantedIndexes(compiled: CompiledConfig): IndexSpec[] {
         logger.warn({ module: type.module, recordType: type.key, field: key }, 'record index skipped: not a top-level field lists can filter on');
         continue;
       }
-      // Scalars: btree over the list expression. Multi-selects: GIN over the JSON array (serves `?|`).
+      // Scalars: btree over the list expression. Multi-selects: GIN over the JSON array (serves `?|`). One index
+      // per expression, whichever record types index the key (queries AND their module and record type in).
+      // Rows without a value (other record types, unfilled fields) stay out of the index: every list condition on
+      // the field is strict, so it implies the predicate. Scalars get statistics on the expression as well (the
+      // planner ignores a partial index's own), so that it knows how selective each filter is.
       const expression = isScalarKind(kind) ? valueExpr(kind, key, 'data') : jsonExpr(key, 'data');
       const method = isScalarKind(kind) ? '' : 'USING gin ';
-      const name = indexName(type.module, type.key, key, `${method}${expression}`);
+      const definition = `${method}(${expression}) WHERE ${expression} IS NOT NULL`;
+      const name = indexName(definition);
+      const use = { module: type.module, recordType: type.key, field: key };
+      const same = out.find((spec) => spec.name === name);
+      if (same) {
+        same.usedBy.push(use);
+        continue;
+      }
+      const statisticsName = `${STATISTICS_PREFIX}${name.slice(INDEX_PREFIX.length)}`;
       out.push({
         name,
-        module: type.module,
-        recordType: type.key,
-        field: key,
+        usedBy: [use],
         kind,
-        sql: `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON record ${method}(${expression}) WHERE module = ${sqlKey(type.module)} AND record_type = ${sqlKey(type.key)}`,
+        sql: `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON record ${definition}`,
+        ...(isScalarKind(kind) ? { statistics: { name: statisticsName, sql: `CREATE STATISTICS IF NOT EXISTS ${statisticsName} ON (${expression}) FROM record` } } : {}),
       });
     }
   }
   return out;
+}
+
+/** The wanted index serving one record type's `indexes` entry. */
+export function indexFor(wanted: readonly IndexSpec[], module: string, recordType: string, field: string): IndexSpec | undefined {
+  return wanted.find((w) => w.usedBy.some((u) => u.module === module && u.recordType === recordType && u.field === field));
 }
 
 @Injectable()
@@ -135,7 +174,7 @@ export class RecordIndexes implements OnApplicationBootstrap, OnApplicationShutd
 
   private async build(compiled: CompiledConfig): Promise<void> {
     const wanted = wantedIndexes(compiled);
-    if (wanted.length === 0 || this.closing) return;
+    if (this.closing) return;
     const client = new pg.Client({ connectionString: this.runtime.databaseUrl, application_name: 'haven-indexes' });
     client.on('error', () => undefined);
     this.client = client;
@@ -163,9 +202,45 @@ export class RecordIndexes implements OnApplicationBootstrap, OnApplicationShutd
         const started = Date.now();
         await client.query(spec.sql);
         created++;
-        logger.info({ index: spec.name, module: spec.module, recordType: spec.recordType, field: spec.field, ms: Date.now() - started }, 'record index built');
+        logger.info({ index: spec.name, usedBy: spec.usedBy, ms: Date.now() - started }, 'record index built');
       }
-      logger.info({ wanted: wanted.length, created, configHash: compiled.hash.slice(0, 12) }, 'record indexes up to date');
+      // Statistics on the indexed expressions, then ANALYZE when any is new (ANALYZE does not block writes).
+      let analyse = false;
+      for (const spec of wanted) {
+        if (this.closing) return;
+        if (!spec.statistics) continue;
+        const found = (await client.query(`SELECT 1 FROM pg_statistic_ext WHERE stxname = $1`, [spec.statistics.name])).rows.length > 0;
+        if (found) continue;
+        await client.query(spec.statistics.sql);
+        analyse = true;
+      }
+      if (analyse && !this.closing) await client.query('ANALYZE record');
+      // Then the per-bundle indexes and statistics nobody asks for any more (older definitions, removed entries).
+      const names = new Set(wanted.map((spec) => spec.name));
+      const present = (
+        await client.query(
+          `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'record'::regclass AND c.relname LIKE $1`,
+          [`${INDEX_PREFIX}%`],
+        )
+      ).rows as Array<{ name: string }>;
+      let dropped = 0;
+      for (const { name } of present) {
+        if (this.closing) return;
+        if (names.has(name) || !/^record_x_[0-9a-f]{24}$/.test(name)) continue;
+        await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
+        dropped++;
+        logger.info({ index: name }, 'record index dropped: no longer wanted');
+      }
+      const statistics = new Set(wanted.flatMap((spec) => (spec.statistics ? [spec.statistics.name] : [])));
+      const presentStatistics = (
+        await client.query(`SELECT stxname AS name FROM pg_statistic_ext WHERE stxrelid = 'record'::regclass AND stxname LIKE $1`, [`${STATISTICS_PREFIX}%`])
+      ).rows as Array<{ name: string }>;
+      for (const { name } of presentStatistics) {
+        if (statistics.has(name) || !/^record_s_[0-9a-f]{24}$/.test(name)) continue;
+        await client.query(`DROP STATISTICS IF EXISTS ${name}`);
+        dropped++;
+      }
+      logger.info({ wanted: wanted.length, created, dropped, configHash: compiled.hash.slice(0, 12) }, 'record indexes up to date');
       await client.query('SELECT pg_advisory_unlock($1)', [INDEX_LOCK]);
     } finally {
       this.client = undefined;

@@ -12,6 +12,8 @@ export interface RecordRow {
   ownerAgency: string | null;
   ownerGroups: string[];
   sharedWith: string[];
+  /** See RecordFacts.sharedForms (referral shares narrow what the receiver reads). */
+  sharedForms?: Record<string, string[]>;
   status: string;
   flags: RecordFlag[];
   disabled: boolean;
@@ -54,10 +56,21 @@ export interface RecordView {
   removedFields?: Array<{ path: string; rowId?: string; value: unknown; label?: string; type?: string }>;
 }
 
+/**
+ * User id -> forms shared with that user, for users whose live shares of the record are all referrals (the forms
+ * of their accepted or done referrals; RecordFacts.sharedForms). NULL for a record shared with nobody.
+ */
+const SHARE_FORMS = `CASE WHEN cardinality(r.shared_with) = 0 THEN NULL ELSE (
+    SELECT jsonb_object_agg(s.user_id::text, coalesce((
+             SELECT jsonb_agg(DISTINCT f.form) FROM record_transition t CROSS JOIN LATERAL unnest(t.shared_forms) AS f(form)
+              WHERE t.record_id = r.id AND t.to_user = s.user_id AND t.kind = 'referral' AND t.status IN ('accepted', 'done')), '[]'::jsonb))
+      FROM (SELECT user_id FROM record_share WHERE record_id = r.id AND revoked_at IS NULL GROUP BY user_id HAVING bool_and(kind = 'referral')) s
+  ) END`;
+
 /** Columns selected for a RecordRow, with the owner's username joined (alias `r` for record, `o` for owner). */
 export const RECORD_COLUMNS = `r.id, r.short_id, r.display_id, r.module, r.record_type, r.owner_id, o.username AS owner_username,
   r.owner_agency, r.owner_groups, r.shared_with, r.status, r.flags, r.disabled, r.version, r.bundle_hash, r.data,
-  r.field_versions, r.created_at, r.updated_at`;
+  r.field_versions, r.created_at, r.updated_at, ${SHARE_FORMS} AS share_forms`;
 
 export function toRecordRow(r: Record<string, unknown>): RecordRow {
   return {
@@ -71,6 +84,7 @@ export function toRecordRow(r: Record<string, unknown>): RecordRow {
     ownerAgency: (r.owner_agency as string | null) ?? null,
     ownerGroups: (r.owner_groups as string[]) ?? [],
     sharedWith: (r.shared_with as string[]) ?? [],
+    ...(r.share_forms == null ? {} : { sharedForms: r.share_forms as Record<string, string[]> }),
     status: r.status as string,
     flags: (r.flags as RecordFlag[]) ?? [],
     disabled: r.disabled as boolean,
@@ -83,6 +97,7 @@ export function toRecordRow(r: Record<string, unknown>): RecordRow {
   };
 }
 
-export function factsOf(row: Pick<RecordRow, 'module' | 'recordType' | 'ownerId' | 'ownerAgency' | 'ownerGroups' | 'sharedWith'>): RecordFacts {
-  return { module: row.module, recordType: row.recordType, ownerId: row.ownerId, ownerAgency: row.ownerAgency, ownerGroups: row.ownerGroups, sharedWith: row.sharedWith };
+export function factsOf(row: Pick<RecordRow, 'module' | 'recordType' | 'ownerId' | 'ownerAgency' | 'ownerGroups' | 'sharedWith' | 'sharedForms'>): RecordFacts {
+  const facts: RecordFacts = { module: row.module, recordType: row.recordType, ownerId: row.ownerId, ownerAgency: row.ownerAgency, ownerGroups: row.ownerGroups, sharedWith: row.sharedWith };
+  return row.sharedForms === undefined ? facts : { ...facts, sharedForms: row.sharedForms };
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { buildAbility, type CompiledRecordType, type HavenAbility } from '../../engine/index.js';
+import { buildAbility, referralSettings, usesUnsharedFields, withoutShares, type CompiledRecordType, type HavenAbility } from '../../engine/index.js';
 import { AuditService } from '../audit/audit.service.js';
 import { HavenError, type Issue } from '../common/errors.js';
 import { ActiveConfigService } from '../config/active-config.service.js';
@@ -8,9 +8,9 @@ import { removedFieldValues } from '../config/removed-fields.js';
 import { auditActor, type Actor } from '../users/request-actor.js';
 import { redactChanges, type HistoryChange } from './history-view.js';
 import { parseListParams } from './query/list-params.js';
-import { compileListQuery } from './query/list-query.js';
+import { compileListQuery, type ListQuery } from './query/list-query.js';
 import { listSql } from './query/list-sql.js';
-import { EXACT_TOTAL_LIMIT, planRows, totalFromCount, totalFromPage } from './query/list-total.js';
+import { EXACT_TOTAL_LIMIT, planRows, totalFromCount } from './query/list-total.js';
 import { RecordIndexes } from './record-indexes.js';
 import { includesIdentifying, recordView } from './record-view.js';
 import { factsOf, RECORD_COLUMNS, toRecordRow, type RecordRow, type RecordView } from './record.types.js';
@@ -34,6 +34,16 @@ export interface HistoryEntry {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const KEY = /^[a-z][a-z0-9_]{0,62}$/;
+
+/** The data fields a list query filters, sorts or searches on (`<key>` or `<subform>.<key>`). */
+function dataPaths(query: ListQuery): string[] {
+  const path = (t: { key: string; subform?: string }) => (t.subform === undefined ? t.key : `${t.subform}.${t.key}`);
+  const out: string[] = [];
+  for (const c of query.conditions) if (c.target.type === 'data') out.push(path(c.target));
+  for (const s of query.sort) if (s.target.type === 'data') out.push(path(s.target));
+  for (const f of query.search?.fields ?? []) out.push(path(f));
+  return out;
+}
 
 /** One message for "no such record", "not yours to see" and "a type you cannot read": they must look alike. */
 const noRecord = () => HavenError.notFound('No such record.');
@@ -143,28 +153,47 @@ export class RecordsReadService {
       locations: compiled.locations,
     };
     const query = compileListQuery(params, context, issues);
+    let read = ability.recordConditions('read', type.module, type.key);
+    // Records shared through a referral are left out of lists filtered, sorted or searched on other forms' fields.
+    if (usesUnsharedFields(referralSettings(compiled).referral(type.module, type.key), dataPaths(query)) && (await this.hasReferralShares(ability.user.id, type))) {
+      read = withoutShares(read);
+    }
     const sql = listSql(
       query,
       {
         module: type.module,
         recordType: type.key,
-        read: ability.recordConditions('read', type.module, type.key),
+        read,
         disable: ability.recordConditions('disable', type.module, type.key),
       },
       EXACT_TOTAL_LIMIT,
     );
-    const rows: Record<string, unknown>[] = await this.ds.query(sql.items, sql.itemsParams);
-    const items = rows.map((r) => recordView(toRecordRow(r), ability));
+    // One scan gives the page and the exact total up to the limit; beyond it, the page query (which may stop early
+    // on an index that delivers the order) and the planner's estimate.
+    const counted: Array<Record<string, unknown> & { total_count: number }> = await this.ds.query(sql.pageAndTotal, sql.itemsParams);
+    const n = counted[0]?.total_count ?? 0;
+    let rows: Record<string, unknown>[];
     let total: { total: number; totalIsEstimate?: true };
-    const known = totalFromPage(query.page, query.pageSize, items.length);
-    if (known !== undefined) {
-      total = { total: known };
+    if (n <= EXACT_TOTAL_LIMIT) {
+      rows = counted.filter((r) => r.id !== null);
+      total = totalFromCount(n, undefined);
     } else {
-      const [{ n }] = (await this.ds.query(sql.count, sql.params)) as Array<{ n: number }>;
-      total = totalFromCount(n, n > EXACT_TOTAL_LIMIT ? planRows(await this.ds.query(sql.explain, sql.params)) : undefined);
+      rows = await this.ds.query(sql.items, sql.itemsParams);
+      total = totalFromCount(n, planRows(await this.ds.query(sql.explain, sql.params)));
     }
+    const items = rows.map((r) => recordView(toRecordRow(r), ability));
     await this.auditIdentifying(actor, type, items, { list: true });
     return { items, ...total, page: query.page, pageSize: query.pageSize };
+  }
+
+  /** Whether the user holds a live referral share of some record of the type (docs/referrals.md "Lists"). */
+  private async hasReferralShares(userId: string, type: CompiledRecordType): Promise<boolean> {
+    const rows: unknown[] = await this.ds.query(
+      `SELECT 1 FROM record_share s JOIN record r ON r.id = s.record_id
+        WHERE s.user_id = $1 AND s.kind = 'referral' AND s.revoked_at IS NULL AND r.module = $2 AND r.record_type = $3 LIMIT 1`,
+      [userId, type.module, type.key],
+    );
+    return rows.length > 0;
   }
 
   async history(actor: Actor, recordType: string, id: string, module?: string): Promise<{ items: HistoryEntry[] }> {

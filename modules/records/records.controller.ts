@@ -22,7 +22,7 @@ export class RecordsController {
   @Post(':recordType')
   @ApiOperation({
     summary:
-      'Create a record you then own. Every field sent must be one you may write (400 field_not_writable otherwise); computed fields are filled in; every problem is listed and nothing is stored on any.',
+      'Create a record you then own. Every field sent must be one you may write (400 field_not_writable otherwise); attachment fields are filled only through the attachments routes (400 attachment_not_writable); computed fields are filled in; every problem is listed and nothing is stored on any.',
   })
   @ApiBody({ type: CreateRecordBody })
   @ApiCreatedResponse({ description: 'The record as you may read it.' })
@@ -36,7 +36,7 @@ export class RecordsController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      'Change fields of a record, based on a version. Edits to fields nobody changed since that version merge; otherwise 409 version_conflict with the current values (those you may read) and nothing is written.',
+      'Change fields of a record, based on a version. Edits to fields nobody changed since that version merge; otherwise 409 version_conflict with the current values (those you may read) and nothing is written. Attachment fields change only through the attachments routes (400 attachment_not_writable; sending back the stored value is no change).',
   })
   @ApiHeader({ name: 'If-Match', required: false, description: 'The version the change is based on, e.g. "3" (instead of `version` in the body).' })
   @ApiBody({ type: UpdateRecordBody })

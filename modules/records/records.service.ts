@@ -2,17 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { redactRecordData, type CompiledConfig, type CompiledRecordType, type HavenAbility, type ProcessContext, type RecordFacts } from '../../engine/index.js';
+import { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
 import { HavenError, type Issue } from '../common/errors.js';
+import { logger } from '../common/logger.js';
 import { ActiveConfigService } from '../config/active-config.service.js';
-import type { Actor } from '../users/request-actor.js';
+import { auditActor, type Actor } from '../users/request-actor.js';
 import { diffData, mergePatch, nextFieldVersions, type RecordData } from './merge.js';
 import { recordView } from './record-view.js';
 import { factsOf, type RecordRow, type RecordView } from './record.types.js';
 import type { CreateRecordInput, UpdateRecordInput } from './records.dto.js';
 import { type AuditContext, RecordsRepository } from './records.repository.js';
 import { formatDisplayId, newShortId } from './short-id.js';
-import { bodyIssue, mergeShape, unwritableFields, withRowIds, type WriteAccess } from './write-access.js';
+import { attachmentWrites, bodyIssue, mergeShape, unwritableFields, withRowIds, type WriteAccess } from './write-access.js';
 
 /** Short ids are random over 31^7 values: a clash is rare, five in a row means something else is wrong. */
 const SHORT_ID_ATTEMPTS = 5;
@@ -21,10 +23,9 @@ const SHORT_ID_ATTEMPTS = 5;
 const notFound = () => HavenError.notFound('No such record.');
 const recordTypeNotFound = () => HavenError.notFound('No such record type.');
 
-/** The record type's workflow initial state once bundles define workflows; `open` until then. */
+/** The initial state of the record type's workflow (`workflows/<module>.<recordType>.json`); `open` without one. */
 function initialStatus(rt: CompiledRecordType): string {
-  const workflow = (rt.definition as { workflow?: { initial?: unknown } }).workflow;
-  return typeof workflow?.initial === 'string' ? workflow.initial : 'open';
+  return rt.workflow?.initial ?? 'open';
 }
 
 function processContext(p: Principal, now: Date): ProcessContext {
@@ -36,11 +37,30 @@ function auditContext(actor: Actor): AuditContext {
   return { actorId: actor.principal.userId, actor: actor.principal.username, clientIp: actor.clientIp, requestId: actor.requestId };
 }
 
+/**
+ * What the ability refused in a write, for the `denied` audit row written after the failed transaction: the
+ * action, the record (when one was found) and why (`record`: the action on the record or record type; `fields`:
+ * fields the caller may not write). Ids and codes only, never values or field names.
+ */
+interface Denial {
+  reason?: 'record' | 'fields';
+  module?: string;
+  recordType?: string;
+  recordId?: string;
+}
+
 /** Engine issues and refused fields together; engine issues under a refused field add nothing. */
 function allIssues(refused: Issue[], engine: Issue[]): Issue[] {
   if (refused.length === 0) return engine;
   const under = (path: string) => refused.some((r) => path === r.path || path.startsWith(`${r.path}/`));
   return [...refused, ...engine.filter((issue) => !under(issue.path))];
+}
+
+/** Refused fields plus attachment writes at paths not refused already (one issue per path). */
+function withAttachmentWrites(refused: Issue[], attachments: Issue[]): Issue[] {
+  if (attachments.length === 0) return refused;
+  const paths = new Set(refused.map((issue) => issue.path));
+  return [...refused, ...attachments.filter((issue) => !paths.has(issue.path))];
 }
 
 /** Stored keys the record type no longer defines (data from an older bundle): kept as they are, not re-validated. */
@@ -70,22 +90,40 @@ export class RecordsService {
   constructor(
     private readonly repo: RecordsRepository,
     private readonly config: ActiveConfigService,
+    private readonly audit: AuditService,
   ) {}
 
-  /** Creates a record; with `tx`, inside that transaction (a caller that writes more in the same change). */
+  /**
+   * Creates a record; with `tx`, inside that transaction (a caller that writes more in the same change). A create
+   * the ability refuses leaves a `record.create` audit row with outcome `denied` (outside `tx`, which fails).
+   */
   async create(recordType: string, input: CreateRecordInput, actor: Actor, tx?: EntityManager): Promise<RecordView> {
+    const denial: Denial = {};
+    try {
+      return await this.createChecked(recordType, input, actor, denial, tx);
+    } catch (err) {
+      await this.auditDenial(err, 'create', denial, actor);
+      throw err;
+    }
+  }
+
+  private async createChecked(recordType: string, input: CreateRecordInput, actor: Actor, denial: Denial, tx?: EntityManager): Promise<RecordView> {
     const compiled = this.config.current();
     const rt = this.resolveType(compiled, recordType, input.module);
     const p = actor.principal;
     const { ability } = p;
     const facts: RecordFacts = { module: rt.module, recordType: rt.key, ownerId: p.userId, ownerAgency: p.agencyCode, ownerGroups: p.groupCodes, sharedWith: [] };
+    Object.assign(denial, { module: rt.module, recordType: rt.key });
     if (!ability.canRecord('create', rt.module, rt.key, facts)) {
+      denial.reason = 'record';
       if (ability.canRecord('read', rt.module, rt.key)) throw new HavenError('forbidden', `You may not create ${rt.key} records.`);
       throw recordTypeNotFound();
     }
     const shape = mergeShape(rt);
     const data = withRowIds(input.data, shape.subforms, randomUUID);
-    const refused = unwritableFields(rt, data, {}, this.access(ability, facts));
+    const unwritable = unwritableFields(rt, data, {}, this.access(ability, facts));
+    if (unwritable.length > 0) denial.reason = 'fields';
+    const refused = withAttachmentWrites(unwritable, attachmentWrites(rt, data, {}));
     const result = rt.process(data, processContext(p, new Date()));
     const issues = allIssues(refused, result.issues.map((issue) => bodyIssue(issue, data, data, shape.subforms)));
     if (issues.length > 0) throw HavenError.validation(issues, 'The record is not valid: nothing was stored.');
@@ -117,15 +155,29 @@ export class RecordsService {
     throw new Error(`no free short id after ${SHORT_ID_ATTEMPTS} attempts`);
   }
 
+  /** Updates a record (field-level merge); a change the ability refuses leaves a `denied` audit row. */
   async update(recordType: string, id: string, input: UpdateRecordInput, actor: Actor): Promise<RecordView> {
+    const denial: Denial = {};
+    try {
+      return await this.updateChecked(recordType, id, input, actor, denial);
+    } catch (err) {
+      await this.auditDenial(err, 'update', denial, actor);
+      throw err;
+    }
+  }
+
+  private updateChecked(recordType: string, id: string, input: UpdateRecordInput, actor: Actor, denial: Denial): Promise<RecordView> {
     const compiled = this.config.current();
     const p = actor.principal;
     const { ability } = p;
     return this.repo.transaction(async (tx) => {
-      const { row, rt, facts } = await this.lockFor(tx, 'update', id, recordType, ability, compiled);
+      const { row, rt, facts } = await this.lockFor(tx, 'update', id, recordType, ability, compiled, denial);
       if (row.disabled) {
         // As on the read path: a disabled record is there only for those who may disable (and enable) it.
-        if (!ability.canRecord('disable', row.module, row.recordType, facts)) throw notFound();
+        if (!ability.canRecord('disable', row.module, row.recordType, facts)) {
+          denial.reason = 'record';
+          throw notFound();
+        }
         throw new HavenError('conflict', 'This record is disabled: enable it before changing it.');
       }
       if (input.baseVersion > row.version) {
@@ -134,7 +186,9 @@ export class RecordsService {
       const shape = mergeShape(rt);
       const access = this.access(ability, facts);
       const patch = withRowIds(input.data, shape.subforms, randomUUID);
-      const refused = unwritableFields(rt, patch, row.data, access);
+      const unwritable = unwritableFields(rt, patch, row.data, access);
+      if (unwritable.length > 0) denial.reason = 'fields';
+      const refused = withAttachmentWrites(unwritable, attachmentWrites(rt, patch, row.data));
       const merged = mergePatch({ stored: row.data, fieldVersions: row.fieldVersions, baseVersion: input.baseVersion, patch }, shape);
       const shapeIssues = merged.issues.map((issue) => ({ ...issue, path: `/data${issue.path}` }));
       if (refused.length > 0 || shapeIssues.length > 0) throw HavenError.validation(allIssues(refused, shapeIssues), 'The change is not valid: nothing was written.');
@@ -175,10 +229,20 @@ export class RecordsService {
 
   /** Disables (hides from lists, never deletes) or enables a record again; the reason goes to its history only. */
   async setDisabled(recordType: string, id: string, disabled: boolean, reason: string | undefined, actor: Actor): Promise<RecordView> {
+    const denial: Denial = {};
+    try {
+      return await this.setDisabledChecked(recordType, id, disabled, reason, actor, denial);
+    } catch (err) {
+      await this.auditDenial(err, disabled ? 'disable' : 'enable', denial, actor);
+      throw err;
+    }
+  }
+
+  private setDisabledChecked(recordType: string, id: string, disabled: boolean, reason: string | undefined, actor: Actor, denial: Denial): Promise<RecordView> {
     const compiled = this.config.current();
     const { ability } = actor.principal;
     return this.repo.transaction(async (tx) => {
-      const { row } = await this.lockFor(tx, 'disable', id, recordType, ability, compiled);
+      const { row } = await this.lockFor(tx, 'disable', id, recordType, ability, compiled, denial);
       if (row.disabled === disabled) return recordView(row, ability);
       const change = { path: 'disabled', from: row.disabled, to: disabled, ...(reason === undefined ? {} : { reason }) };
       const saved = await this.repo.setDisabled(
@@ -191,17 +255,39 @@ export class RecordsService {
   }
 
   /** Locks the record and checks `action` on it: 404 when the caller cannot read it (or it is missing), 403 when they can. */
-  private async lockFor(tx: EntityManager, action: string, id: string, recordType: string, ability: HavenAbility, compiled: CompiledConfig) {
+  private async lockFor(tx: EntityManager, action: string, id: string, recordType: string, ability: HavenAbility, compiled: CompiledConfig, denial: Denial) {
     const row: RecordRow | undefined = await this.repo.lock(tx, id, recordType);
     if (row === undefined) throw notFound();
     const facts = factsOf(row);
+    Object.assign(denial, { module: row.module, recordType: row.recordType, recordId: row.id });
     if (!ability.canRecord(action, row.module, row.recordType, facts)) {
+      denial.reason = 'record';
       if (ability.canRecord('read', row.module, row.recordType, facts)) throw new HavenError('forbidden', `You may not ${action} this record.`);
       throw notFound();
     }
     const rt = compiled.findRecordType(row.module, row.recordType);
     if (rt === undefined) throw notFound();
     return { row, rt, facts };
+  }
+
+  /**
+   * The `denied` audit row of a write the ability refused (`err` is what the caller gets). Written on its own,
+   * after the write's transaction failed; its own failure is logged, never put in place of the caller's answer.
+   */
+  private async auditDenial(err: unknown, action: string, denial: Denial, actor: Actor): Promise<void> {
+    if (denial.reason === undefined || !(err instanceof HavenError)) return;
+    try {
+      await this.audit.record({
+        ...auditActor(actor),
+        action: `record.${action}`,
+        objectType: 'record',
+        objectId: denial.recordId ?? null,
+        outcome: 'denied',
+        details: { module: denial.module, recordType: denial.recordType, reason: denial.reason },
+      });
+    } catch (auditErr) {
+      logger.error({ err: String(auditErr), action: `record.${action}`, recordId: denial.recordId }, 'could not write the audit row of a denied write');
+    }
   }
 
   private access(ability: HavenAbility, facts: RecordFacts): WriteAccess {

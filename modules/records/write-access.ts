@@ -120,3 +120,56 @@ export function bodyIssue(
     ? { code: issue.code, path: `/data${issue.path}`, message: issue.message }
     : { code: issue.code, path: `/data${issue.path}`, message: issue.message, params };
 }
+
+const attachmentPathsCache = new WeakMap<CompiledRecordType, ReadonlySet<string>>();
+
+/** Paths (`key`, `subform.key`) of the record type's attachment fields (computed once per compiled record type). */
+function attachmentPaths(rt: CompiledRecordType): ReadonlySet<string> {
+  let paths = attachmentPathsCache.get(rt);
+  if (paths === undefined) {
+    paths = new Set(rt.fields.filter((f) => f.type === 'attachment').map((f) => f.path));
+    attachmentPathsCache.set(rt, paths);
+  }
+  return paths;
+}
+
+/** No files (missing, null or an empty list): sending that where there are none is no write. */
+const noFiles = (value: unknown): boolean => value === undefined || value === null || (Array.isArray(value) && value.length === 0);
+
+const sameFiles = (value: unknown, current: unknown): boolean => (noFiles(value) && noFiles(current)) || sameValue(value, current);
+
+function attachmentIssue(path: string): Issue {
+  return {
+    code: 'attachment_not_writable',
+    path,
+    message: 'Attachment fields change only through the attachments routes (POST or DELETE …/attachments).',
+  };
+}
+
+/**
+ * Issues for every attachment field a create or PATCH writes (the metadata of stored files: only the attachments
+ * routes may change it). Sending back the stored value unchanged is no write and passes.
+ */
+export function attachmentWrites(rt: CompiledRecordType, data: Readonly<Record<string, unknown>>, stored: Readonly<Record<string, unknown>>): Issue[] {
+  const paths = attachmentPaths(rt);
+  if (paths.size === 0) return [];
+  const subforms = mergeShape(rt).subforms;
+  const issues: Issue[] = [];
+  for (const [key, value] of Object.entries(data)) {
+    if (paths.has(key)) {
+      if (!sameFiles(value, stored[key])) issues.push(attachmentIssue(pointer('data', key)));
+      continue;
+    }
+    if (!subforms.has(key) || !Array.isArray(value)) continue;
+    const storedRows = new Map<unknown, Record<string, unknown>>();
+    if (Array.isArray(stored[key])) for (const row of stored[key]) if (isObject(row)) storedRows.set(row._id, row);
+    value.forEach((row: unknown, i) => {
+      if (!isObject(row) || row._removed === true) return;
+      const current = row._id === undefined ? undefined : storedRows.get(row._id);
+      for (const [child, childValue] of Object.entries(row)) {
+        if (paths.has(`${key}.${child}`) && !sameFiles(childValue, current?.[child])) issues.push(attachmentIssue(pointer('data', key, i, child)));
+      }
+    });
+  }
+  return issues;
+}

@@ -9,9 +9,13 @@ import { checkExports } from './check-exports.js';
 import { checkForms, indexForms } from './check-forms.js';
 import { checkGraph } from './check-graph.js';
 import { checkLocations } from './check-locations.js';
+import { checkReferrals } from './check-referrals.js';
+import { checkReports } from './check-reports.js';
 import { checkRoles } from './check-roles.js';
 import { checkRules } from './check-rules.js';
+import { checkTemplates } from './check-templates.js';
 import { checkTranslations } from './check-translations.js';
+import { checkWorkflows } from './check-workflows.js';
 import { CheckContext } from './context.js';
 
 export function checkBundles(parsed: readonly ParsedBundle[]): BundleIssue[] {
@@ -24,8 +28,12 @@ export function checkBundles(parsed: readonly ParsedBundle[]): BundleIssue[] {
   checkForms(ctx);
   checkRules(ctx);
   checkExports(ctx);
+  checkReports(ctx);
   checkRoles(ctx);
+  checkReferrals(ctx);
+  checkWorkflows(ctx);
   checkLocations(ctx);
+  checkTemplates(ctx);
   checkTranslations(ctx);
   return ctx.issues;
 }

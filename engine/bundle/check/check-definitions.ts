@@ -78,7 +78,6 @@ export function checkDefinitions(ctx: CheckContext): void {
 
     const kinds: readonly [FileKind, readonly Sourced<{ readonly key: string }>[]][] = [
       ['role', bundle.roles],
-      ['workflow', bundle.workflows],
       ['export', bundle.exports],
       ['report', bundle.reports],
       ['template', bundle.templates],

@@ -35,6 +35,56 @@ export const LocalesSchema = Type.Object(
 );
 export type LocalesFile = Static<typeof LocalesSchema>;
 
+/**
+ * Consent a referral or transfer needs: `rule` (JSON Logic over `record.*`) must hold, and for a referral the
+ * field `services` names for its service must be true too.
+ */
+export const ConsentSchema = Type.Object(
+  {
+    rule: Type.Optional(Logic),
+    services: Type.Optional(Type.Record(OptionValue, Key)),
+  },
+  strict,
+);
+export type ConsentDefinition = Static<typeof ConsentSchema>;
+
+export const ReferralSchema = Type.Object(
+  {
+    /** The lookup whose values are the services a record can be referred for. */
+    serviceLookup: Key,
+    /** The only forms a referral partner reads on the record. */
+    sharedForms: Type.Array(Key, { minItems: 1, uniqueItems: true }),
+    consent: Type.Optional(ConsentSchema),
+  },
+  strict,
+);
+export type ReferralDefinition = Static<typeof ReferralSchema>;
+
+export const TransferSchema = Type.Object(
+  {
+    consent: Type.Optional(Type.Object({ rule: Logic }, strict)),
+    /** Whether the previous owner keeps read access once the transfer is accepted (default false). */
+    previousOwnerKeepsAccess: Type.Optional(Type.Boolean()),
+  },
+  strict,
+);
+export type TransferDefinition = Static<typeof TransferSchema>;
+
+export const CrossModuleSchema = Type.Object(
+  {
+    /** Record type of this module that is referred (must have a `referrals` entry). */
+    from: Key,
+    /** Record type created in the receiving module. */
+    recordType: Key,
+    /** Fields copied from the referred record (never identifying ones). */
+    fields: Type.Array(Type.Object({ source: Key, target: Key }, strict)),
+    /** Fields of the new record set from JSON Logic over the referred record (`record.*`, `today`, `now`). */
+    set: Type.Optional(Type.Array(Type.Object({ target: Key, value: Logic }, strict))),
+  },
+  strict,
+);
+export type CrossModuleDefinition = Static<typeof CrossModuleSchema>;
+
 export const ModuleSchema = Type.Object(
   {
     key: Key,
@@ -45,6 +95,12 @@ export const ModuleSchema = Type.Object(
     fieldMap: Type.Optional(
       Type.Record(Key, Type.Array(Type.Object({ source: Key, target: Key }, strict))),
     ),
+    /** Record type -> how its records are referred for a service (docs/referrals.md). */
+    referrals: Type.Optional(Type.Record(Key, ReferralSchema)),
+    /** Record type -> how its records are transferred to another owner. */
+    transfers: Type.Optional(Type.Record(Key, TransferSchema)),
+    /** Receiving module -> the record a referral across modules creates there, and the fields that travel. */
+    crossModule: Type.Optional(Type.Record(Key, CrossModuleSchema)),
   },
   strict,
 );

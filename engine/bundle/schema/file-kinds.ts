@@ -2,7 +2,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { FileKind } from '../types.js';
 import {
-  KeyedDefinitionSchema,
   LocalesSchema,
   LocationsSchema,
   LookupSchema,
@@ -15,7 +14,10 @@ import {
 } from './definitions.js';
 import { ExportMappingSchema } from './export.js';
 import { FormSchema } from './form.js';
+import { ReportSchema } from './report.js';
 import { RoleSchema } from './role.js';
+import { TemplateSchema } from './template.js';
+import { WorkflowSchema } from './workflow.js';
 
 export interface FileKindSpec {
   readonly kind: FileKind;
@@ -39,10 +41,10 @@ export const FILE_KINDS: readonly FileKindSpec[] = [
   { kind: 'locations', path: new RegExp(`^locations/${NAME}\\.json$`), schema: LocationsSchema, describes: 'any name' },
   { kind: 'rules', path: new RegExp(`^rules/${NAME}\\.json$`), schema: RulesFileSchema, describes: '<module>.<recordType>' },
   { kind: 'role', path: new RegExp(`^roles/${NAME}\\.json$`), schema: RoleSchema, describes: '<key>' },
-  { kind: 'workflow', path: new RegExp(`^workflows/${NAME}\\.json$`), schema: KeyedDefinitionSchema, describes: 'any name' },
+  { kind: 'workflow', path: new RegExp(`^workflows/${NAME}\\.json$`), schema: WorkflowSchema, describes: '<module>.<recordType>' },
   { kind: 'export', path: new RegExp(`^exports/${NAME}\\.json$`), schema: ExportMappingSchema, describes: '<key>' },
-  { kind: 'report', path: new RegExp(`^reports/${NAME}\\.json$`), schema: KeyedDefinitionSchema, describes: 'any name' },
-  { kind: 'template', path: new RegExp(`^templates/${NAME}\\.json$`), schema: KeyedDefinitionSchema, describes: 'any name' },
+  { kind: 'report', path: new RegExp(`^reports/${NAME}\\.json$`), schema: ReportSchema, describes: '<key>' },
+  { kind: 'template', path: new RegExp(`^templates/${NAME}\\.json$`), schema: TemplateSchema, describes: '<key>' },
   { kind: 'templateSource', path: new RegExp(`^templates/${NAME}\\.hbs$`), describes: 'any name' },
   { kind: 'translations', path: new RegExp(`^translations/${NAME}\\.json$`), schema: TranslationsSchema, describes: '<locale>' },
   // Documentation for people reading the bundle folder: hashed like every file, never interpreted.
@@ -65,12 +67,15 @@ export function expectedFileName(kind: FileKind, def: Readonly<Record<string, un
     case 'lookup':
     case 'role':
     case 'export':
+    case 'template':
+    case 'report':
       return typeof key === 'string' ? key : undefined;
     case 'recordType':
       return `${String(def['module'])}.${String(key)}`;
     case 'form':
       return `${String(def['module'])}.${String(def['recordType'])}.${String(key)}`;
     case 'rules':
+    case 'workflow':
       return `${String(def['module'])}.${String(def['recordType'])}`;
     default:
       return undefined;

@@ -6,7 +6,7 @@ import { escapeLike, type Condition, type ListQuery, type SortKey, type Target }
 
 /**
  * Stage 3 of a list query: SQL. Every condition is written so that an index can serve it:
- *  - module/record type as literals (partial expression indexes are declared with the same literals),
+ *  - module/record type as literals (the leading columns of the per-bundle expression indexes),
  *  - the caller's scope (`scopeSql`: owner / shared_with GIN / owner_groups GIN / owner_agency),
  *  - data filters as the exact expressions of the per-bundle expression indexes (`valueExpr`).
  * Values always travel as parameters; only configured keys (checked by `sqlKey`) are spliced in.
@@ -22,6 +22,14 @@ export interface ListScope {
 }
 
 export interface ListSql {
+  /**
+   * Page and capped total in one statement (parameters `itemsParams`): the ids of at most `cap + 1` matching
+   * records, counted (`total_count`, on every row; one row with NULL columns when the page is empty) and, when
+   * there are at most `cap`, the page taken from them. One scan instead of a page query plus a count query.
+   * Beyond the cap it returns the count only: the page then comes from `items` (which can stop early on an index
+   * that delivers the order) and the total from `explain`.
+   */
+  readonly pageAndTotal: string;
   /** Page of rows (RECORD_COLUMNS, owner joined as `o`). */
   readonly items: string;
   readonly itemsParams: unknown[];
@@ -78,14 +86,14 @@ function searchSql(search: NonNullable<ListQuery['search']>, params: SqlParams):
   return `(${parts.join(' OR ')})`;
 }
 
-function orderSql(sort: readonly SortKey[]): string {
-  const keys = sort.map((s) => {
-    const expr = columnExpr(s.target);
+/** ORDER BY keys of a sort; `expr` gives the SQL of key i (default: its expression over `r`). */
+function orderSql(sort: readonly SortKey[], expr: (s: SortKey, i: number) => string = (s) => columnExpr(s.target), id = 'r.id'): string {
+  const keys = sort.map((s, i) => {
     // Typed columns are NOT NULL: no NULLS clause, so that their btree indexes can deliver the order.
     const nulls = s.target.type === 'data' ? ' NULLS LAST' : '';
-    return `${expr} ${s.desc ? 'DESC' : 'ASC'}${nulls}`;
+    return `${expr(s, i)} ${s.desc ? 'DESC' : 'ASC'}${nulls}`;
   });
-  keys.push(`r.id ${sort[0]?.desc ? 'DESC' : 'ASC'}`);
+  keys.push(`${id} ${sort[0]?.desc ? 'DESC' : 'ASC'}`);
   return keys.join(', ');
 }
 
@@ -104,7 +112,19 @@ export function listWhere(query: ListQuery, scope: ListScope, params = new SqlPa
 export function listSql(query: ListQuery, scope: ListScope, countCap: number): ListSql {
   const { where, params } = listWhere(query, scope);
   const n = params.values.length;
+  const cap = Math.trunc(countCap);
   return {
+    // The ids and sort keys of at most cap + 1 matches, counted; the page is sorted from them and only its rows are
+    // read back in full.
+    pageAndTotal: `WITH m AS MATERIALIZED (SELECT r.id${query.sort.map((s, i) => `, ${columnExpr(s.target)} AS k${i}`).join('')} FROM record r WHERE ${where} LIMIT ${cap + 1}),
+     c AS (SELECT count(*)::int AS n FROM m)
+SELECT c.n AS total_count, page.*
+  FROM c LEFT JOIN LATERAL (
+    SELECT ${RECORD_COLUMNS}
+      FROM (SELECT * FROM m WHERE c.n <= ${cap} ORDER BY ${orderSql(query.sort, (_, i) => `m.k${i}`, 'm.id')} LIMIT $${n + 1} OFFSET $${n + 2}) p
+      JOIN record r ON r.id = p.id JOIN app_user o ON o.id = r.owner_id
+     ORDER BY ${orderSql(query.sort, (_, i) => `p.k${i}`, 'p.id')}
+  ) page ON true`,
     items: `SELECT ${RECORD_COLUMNS}\n  FROM record r JOIN app_user o ON o.id = r.owner_id\n WHERE ${where}\n ORDER BY ${orderSql(query.sort)}\n LIMIT $${n + 1} OFFSET $${n + 2}`,
     itemsParams: [...params.values, query.pageSize, (query.page - 1) * query.pageSize],
     count: `SELECT count(*)::int AS n FROM (SELECT 1 FROM record r WHERE ${where} LIMIT ${countCap + 1}) capped`,

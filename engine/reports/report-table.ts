@@ -1,0 +1,133 @@
+/**
+ * Turns the counts of a report run (`buildReportQuery`'s rows) into the published table: one section per
+ * indicator (one row, or one row per bucket of its `by` split), columns of the `groupBy` split (or one column
+ * "All"), row totals, per-section column totals and grand totals — all true counts — and then small-cell
+ * suppression per section (`suppressSmallCells`). Only displayed values leave this function.
+ */
+import { displayCount, suppressSmallCells } from './suppress.js';
+import { NONE_BUCKET, OTHER_BUCKET, type Bucket, type Dimension, type ReportPlan } from './report-query.js';
+
+/** One row of the SQL answer: indicator index, row bucket, column bucket, count, GROUPING(rk, ck). */
+export interface ReportCountRow {
+  readonly i: number;
+  readonly rk: string | null;
+  readonly ck: string | null;
+  readonly n: number;
+  readonly g: number;
+}
+
+export type DisplayCount = number | string;
+
+export interface ReportTableRow {
+  readonly key: string;
+  readonly indicator: string;
+  readonly indicatorLabel: string;
+  /** The bucket of the indicator's split (absent for one-row indicators). */
+  readonly value?: string;
+  readonly label: string;
+  readonly cells: readonly DisplayCount[];
+  readonly total: DisplayCount;
+}
+
+export interface ReportTableTotals {
+  readonly indicator: string;
+  readonly label: string;
+  readonly cells: readonly DisplayCount[];
+  readonly total: DisplayCount;
+}
+
+export interface ReportTable {
+  readonly key: string;
+  readonly label: string;
+  readonly groupBy?: { readonly key: string; readonly label: string };
+  readonly columns: readonly Bucket[];
+  readonly indicators: readonly { readonly key: string; readonly label: string; readonly by?: string }[];
+  readonly rows: readonly ReportTableRow[];
+  /** Column totals of the indicators split by a `by` (the one-row indicators' totals are their `total`). */
+  readonly totals: readonly ReportTableTotals[];
+  readonly suppressed: boolean;
+  readonly threshold: number;
+}
+
+/** Buckets of a split: fixed ones, then any seen in the data, then "not recorded"; "other" only when seen. */
+function buckets(dimension: Dimension | undefined, seen: ReadonlySet<string>, texts: ReportPlan['texts'], range?: readonly string[]): Bucket[] {
+  if (dimension === undefined) return [{ key: 'all', label: texts.all }];
+  const out: Bucket[] = [...dimension.fixed];
+  const known = new Set(out.map((b) => b.key));
+  const extra = [...(range ?? []), ...[...seen].sort()].filter((key) => key !== NONE_BUCKET && key !== OTHER_BUCKET);
+  for (const key of extra) {
+    if (known.has(key)) continue;
+    known.add(key);
+    out.push({ key, label: dimension.labelOf(key) });
+  }
+  out.push({ key: NONE_BUCKET, label: texts.notRecorded });
+  if (seen.has(OTHER_BUCKET)) out.push({ key: OTHER_BUCKET, label: texts.other });
+  return out;
+}
+
+export function assembleReportTable(plan: ReportPlan, counts: readonly ReportCountRow[]): ReportTable {
+  const columnSeen = new Set<string>();
+  for (const row of counts) if ((row.g & 1) === 0 && row.ck !== null && row.n > 0) columnSeen.add(row.ck);
+  const columns = buckets(plan.columnDimension, columnSeen, plan.texts, plan.columnRange);
+  const columnIndex = new Map(columns.map((c, j) => [c.key, j]));
+  const colOf = (ck: string | null): number => (plan.columnDimension === undefined ? 0 : (columnIndex.get(ck ?? '') ?? -1));
+
+  const rows: ReportTableRow[] = [];
+  const totals: ReportTableTotals[] = [];
+  let suppressed = false;
+  plan.indicators.forEach((ind, i) => {
+    const mine = counts.filter((row) => row.i === i);
+    const rowSeen = new Set<string>();
+    for (const row of mine) if ((row.g & 2) === 0 && row.rk !== null && row.n > 0) rowSeen.add(row.rk);
+    const rowBuckets = ind.rowDimension === undefined ? [{ key: '', label: ind.label }] : buckets(ind.rowDimension, rowSeen, plan.texts);
+    const rowIndex = new Map(rowBuckets.map((b, r) => [b.key, r]));
+    const rowOf = (rk: string | null): number => (ind.rowDimension === undefined ? 0 : (rowIndex.get(rk ?? '') ?? -1));
+
+    const cells = rowBuckets.map(() => columns.map(() => 0));
+    const rowTotals = rowBuckets.map(() => 0);
+    const columnTotals = columns.map(() => 0);
+    let grandTotal = 0;
+    for (const row of mine) {
+      const r = rowOf(row.rk);
+      const c = colOf(row.ck);
+      if (row.g === 0 && r >= 0 && c >= 0) (cells[r] as number[])[c] = row.n;
+      else if (row.g === 1 && r >= 0) rowTotals[r] = row.n;
+      else if (row.g === 2 && c >= 0) columnTotals[c] = row.n;
+      else if (row.g === 3) grandTotal = row.n;
+    }
+    const hidden = suppressSmallCells({ cells, rowTotals, columnTotals, grandTotal }, plan.threshold);
+    suppressed ||= hidden.suppressed;
+    const show = (n: number, state: Parameters<typeof displayCount>[1]): DisplayCount => displayCount(n, state, plan.threshold);
+    rowBuckets.forEach((bucket, r) => {
+      rows.push({
+        key: ind.rowDimension === undefined ? ind.key : `${ind.key}.${bucket.key}`,
+        indicator: ind.key,
+        indicatorLabel: ind.label,
+        ...(ind.rowDimension === undefined ? {} : { value: bucket.key }),
+        label: bucket.label,
+        cells: (cells[r] as number[]).map((n, c) => show(n, hidden.cells[r]?.[c] ?? 'shown')),
+        total: show(rowTotals[r] as number, hidden.rowTotals[r] ?? 'shown'),
+      });
+    });
+    if (ind.rowDimension !== undefined) {
+      totals.push({
+        indicator: ind.key,
+        label: ind.label,
+        cells: columnTotals.map((n, c) => show(n, hidden.columnTotals[c] ?? 'shown')),
+        total: show(grandTotal, hidden.grandTotal),
+      });
+    }
+  });
+
+  return {
+    key: plan.key,
+    label: plan.label,
+    ...(plan.columnDimension === undefined ? {} : { groupBy: { key: plan.columnDimension.key, label: plan.columnDimension.label } }),
+    columns,
+    indicators: plan.indicators.map((ind) => ({ key: ind.key, label: ind.label, ...(ind.rowDimension === undefined ? {} : { by: ind.rowDimension.key }) })),
+    rows,
+    totals,
+    suppressed,
+    threshold: plan.threshold,
+  };
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from '@jest/globals';
+import { parse } from 'csv-parse/sync';
+import { CsvBuffer, csvLine } from './csv-line.js';
+
+describe('csvLine', () => {
+  it.each<[string, unknown[], string]>([
+    ['plain text and numbers', ['a', 1, 2.5, -3], 'a,1,2.5,-3\r\n'],
+    ['empty cells', [null, undefined, '', 'x'], ',,,x\r\n'],
+    ['booleans', [true, false], 'true,false\r\n'],
+    ['a comma', ['a,b'], '"a,b"\r\n'],
+    ['quotes are doubled', ['say "hi"'], '"say ""hi"""\r\n'],
+    ['line breaks', ['one\ntwo', 'three\r\nfour'], '"one\ntwo","three\r\nfour"\r\n'],
+    ['spaces and unicode stay as they are', [' lead', 'trail ', 'العربية', 'Yes – GBVIMS'], ' lead,trail ,العربية,Yes – GBVIMS\r\n'],
+    ['a neutralised formula', ["'=HYPERLINK(\"x\")"], '"\'=HYPERLINK(""x"")"\r\n'],
+  ])('%s', (_name, cells, expected) => {
+    expect(csvLine(cells)).toBe(expected);
+  });
+
+  it('reads back with csv-parse as the same text', () => {
+    const rows = [
+      ['id', 'text', 'n', 'flag', 'empty'],
+      ['1', 'a "quoted", multi-line\r\nvalue', 42, true, null],
+      ['2', '""', 0, false, ''],
+      ['3', ',\n,\r,"', -1.5, true, undefined],
+    ];
+    const text = rows.map(csvLine).join('');
+    const parsed: string[][] = parse(text, { relax_column_count: false });
+    expect(parsed).toEqual(rows.map((r) => r.map((c) => (c === null || c === undefined ? '' : String(c)))));
+  });
+});
+
+describe('CsvBuffer', () => {
+  it('writes the same bytes as csvLine, across chunks and when a cell outgrows the buffer', () => {
+    const rows: unknown[][] = [
+      ['a', 1, 2.5, -3],
+      [null, undefined, '', 'x'],
+      [true, false],
+      ['a,b', 'say "hi"', 'one\ntwo', 'three\r\nfour'],
+      [' lead', 'trail ', 'العربية', 'Yes – GBVIMS', '😀 emoji'],
+      ["'=HYPERLINK(\"x\")"],
+      ['é'.repeat(100), 'x'.repeat(50)],
+    ];
+    const buffer = new CsvBuffer(16);
+    const chunks: Buffer[] = [];
+    for (const row of rows) {
+      for (const cell of row) buffer.cell(cell);
+      buffer.endLine();
+      if (buffer.length > 8) chunks.push(buffer.take());
+    }
+    chunks.push(buffer.take());
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(rows.map(csvLine).join(''));
+    expect(buffer.length).toBe(0);
+  });
+});

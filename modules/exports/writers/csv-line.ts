@@ -1,0 +1,96 @@
+/**
+ * One CSV record (RFC 4180): cells separated by commas, a cell quoted when it holds a quote, comma, CR or LF, quotes
+ * doubled inside. Booleans as `true`/`false`, null and undefined as empty cells, numbers as JavaScript prints them.
+ *
+ * Written here rather than through csv-stringify (which the location export uses): on export rows of 60+ cells
+ * the library's per-cell option handling cost 3–4 times this function, more than reading the rows from the
+ * database (docs/benchmarks.md, "Exports"). The spec checks it against csv-parse on awkward values.
+ */
+const NEEDS_QUOTES = /[",\r\n]/;
+const QUOTE = /"/g;
+
+function cellText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const text = typeof value === 'string' ? value : typeof value === 'boolean' ? (value ? 'true' : 'false') : String(value);
+  return NEEDS_QUOTES.test(text) ? `"${text.replace(QUOTE, '""')}"` : text;
+}
+
+export function csvLine(cells: readonly unknown[]): string {
+  let line = '';
+  for (let i = 0; i < cells.length; i++) line += i === 0 ? cellText(cells[i]) : `,${cellText(cells[i])}`;
+  return `${line}\r\n`;
+}
+
+/**
+ * CSV records written straight into a byte buffer, cell by cell, with the same rules as `csvLine` (the spec checks
+ * both give the same bytes). An export writes 2–3 KB per record: building each line as a string (many small
+ * concatenations that the file stream then has to flatten and encode) cost more than the rest of the CSV writer,
+ * and left that much garbage per record; here each cell's text is encoded once, into one buffer reused for the
+ * whole file.
+ */
+export class CsvBuffer {
+  private buf: Buffer;
+  private pos = 0;
+  private lineStart = true;
+
+  constructor(capacity = 320 * 1024) {
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
+
+  /** Bytes written since the last `take()`. */
+  get length(): number {
+    return this.pos;
+  }
+
+  /** One cell of the current record. */
+  cell(value: unknown): void {
+    if (!this.lineStart) this.ascii(0x2c);
+    this.lineStart = false;
+    if (value === null || value === undefined) return;
+    const text = typeof value === 'string' ? value : typeof value === 'boolean' ? (value ? 'true' : 'false') : String(value);
+    if (text.length === 0) return;
+    if (NEEDS_QUOTES.test(text)) {
+      this.ascii(0x22);
+      this.text(text.replace(QUOTE, '""'));
+      this.ascii(0x22);
+    } else {
+      this.text(text);
+    }
+  }
+
+  /** Ends the current record (CRLF). */
+  endLine(): void {
+    this.ascii(0x0d);
+    this.ascii(0x0a);
+    this.lineStart = true;
+  }
+
+  /** Raw text (a whole `csvLine`, the byte-order mark). */
+  raw(text: string): void {
+    this.text(text);
+  }
+
+  /** The bytes written so far, copied into a chunk of their own (a stream may hold it); the buffer is reused. */
+  take(): Buffer {
+    const chunk = Buffer.from(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+    return chunk;
+  }
+
+  private ascii(byte: number): void {
+    if (this.pos >= this.buf.length) this.grow(1);
+    this.buf[this.pos++] = byte;
+  }
+
+  private text(text: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    if (this.pos + text.length * 3 > this.buf.length) this.grow(text.length * 3);
+    this.pos += this.buf.write(text, this.pos, 'utf8');
+  }
+
+  private grow(needed: number): void {
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + needed));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+}

@@ -1,0 +1,59 @@
+import { spreadsheetSafe } from '../../../engine/index.js';
+import { displayValue, type ExportColumn } from '../columns.js';
+import { CsvBuffer, csvLine } from './csv-line.js';
+import type { ExportFormatDefinition, ExportWriter, ExportWriterContext } from './writer.js';
+import { writeChunk } from './writer.js';
+
+/** Record columns every CSV starts with (not configured fields). */
+const RECORD_HEADERS = ['id', 'short_id', 'display_id', 'owner', 'agency', 'status', 'created_at', 'updated_at'];
+/** Bytes handed to the file stream at a time. */
+const CHUNK_BYTES = 256 * 1024;
+
+/**
+ * CSV: one row per record, UTF-8 with a byte-order mark (so that Excel reads it as UTF-8), CRLF line ends
+ * (RFC 4180). Columns: the record's ids and state, then every readable top-level field in form order. Subform rows
+ * are written as a JSON array in one cell (`[{"_id":…,"field":…}]`, only the readable row fields). Every text cell
+ * is spreadsheet-safe.
+ */
+export const csvFormat: ExportFormatDefinition = {
+  format: 'csv',
+  extension: 'csv',
+  contentType: 'text/csv; charset=utf-8',
+  generic: true,
+  create(ctx: ExportWriterContext): ExportWriter {
+    const columns: ExportColumn[] = ctx.forms.flatMap((f) => f.columns);
+    const done = new Promise<void>((resolve, reject) => {
+      ctx.out.on('error', reject);
+      ctx.out.on('finish', resolve);
+    });
+    const buffer = new CsvBuffer();
+    buffer.raw(`\uFEFF${csvLine([...RECORD_HEADERS, ...columns.map((c) => spreadsheetSafe(c.header))])}`);
+    return {
+      passes: 1,
+      write(view) {
+        buffer.cell(view.id);
+        buffer.cell(view.shortId);
+        buffer.cell(view.displayId);
+        buffer.cell(spreadsheetSafe(view.owner));
+        buffer.cell(spreadsheetSafe(view.agency));
+        buffer.cell(view.status);
+        buffer.cell(view.createdAt);
+        buffer.cell(view.updatedAt);
+        const data = view.data;
+        for (let i = 0; i < columns.length; i++) {
+          const c = columns[i];
+          buffer.cell(spreadsheetSafe(displayValue(data[c.key], c)));
+        }
+        buffer.endLine();
+        if (buffer.length < CHUNK_BYTES) return true;
+        const drained = writeChunk(ctx.out, buffer.take());
+        return drained ? drained.then(() => true) : true;
+      },
+      async end() {
+        if (buffer.length) await writeChunk(ctx.out, buffer.take());
+        ctx.out.end();
+        await done;
+      },
+    };
+  },
+};
