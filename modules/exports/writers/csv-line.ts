@@ -8,6 +8,8 @@
  */
 const NEEDS_QUOTES = /[",\r\n]/;
 const QUOTE = /"/g;
+/** Cells up to this length are tried byte by byte (`CsvBuffer.cell`). */
+const SHORT_CELL = 64;
 
 function cellText(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -48,7 +50,25 @@ export class CsvBuffer {
     this.lineStart = false;
     if (value === null || value === undefined) return;
     const text = typeof value === 'string' ? value : typeof value === 'boolean' ? (value ? 'true' : 'false') : String(value);
-    if (text.length === 0) return;
+    const n = text.length;
+    if (n === 0) return;
+    // Most cells are short ASCII without anything to quote: copied here byte by byte (cheaper than a call into
+    // the encoder per cell); anything else takes the general path below.
+    if (n <= SHORT_CELL) {
+      if (this.pos + n > this.buf.length) this.grow(n);
+      const buf = this.buf;
+      let p = this.pos;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 0x80 || c === 0x22 || c === 0x2c || c === 0x0d || c === 0x0a) break;
+        buf[p++] = c;
+      }
+      if (i === n) {
+        this.pos = p;
+        return;
+      }
+    }
     if (NEEDS_QUOTES.test(text)) {
       this.ascii(0x22);
       this.text(text.replace(QUOTE, '""'));
