@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { CompiledConfig } from '../../engine/index.js';
 import { shippedConfig } from './query/spec-config.js';
-import { indexFor, indexName, wantedIndexes } from './record-indexes.js';
+import { compositeKey, indexFor, indexName, wantedIndexes } from './record-indexes.js';
 
 describe('per-bundle record indexes', () => {
   let config: CompiledConfig;
@@ -11,7 +11,7 @@ describe('per-bundle record indexes', () => {
 
   it('one expression index (rows with a value) per distinct list-query expression, serving every `indexes` entry', () => {
     const wanted = wantedIndexes(config);
-    const entries = config.recordTypes.flatMap((t) => (t.definition.indexes ?? []).map((i) => ({ module: t.module, recordType: t.key, field: i.field })));
+    const entries = config.recordTypes.flatMap((t) => (t.definition.indexes ?? []).map((i) => ({ module: t.module, recordType: t.key, field: 'field' in i ? i.field : compositeKey(i.fields) })));
     expect(wanted.flatMap((w) => w.usedBy)).toHaveLength(entries.length);
     for (const entry of entries) expect(indexFor(wanted, entry.module, entry.recordType, entry.field)).toBeDefined();
     const age = indexFor(wanted, 'gbv', 'case', 'age')!;
@@ -29,6 +29,20 @@ describe('per-bundle record indexes', () => {
     expect(multi.statistics).toBeUndefined();
     const date = indexFor(wanted, 'gbv', 'incident', 'incident_date')!;
     expect(date.sql).toContain(`ON record (((data->>'incident_date') COLLATE "C"))`);
+  });
+
+  it('a composite entry: one btree over the fields, then created_at, holding the rows with a value for the first', () => {
+    const wanted = wantedIndexes(config);
+    const composite = indexFor(wanted, 'gbv', 'incident', compositeKey(['gbv_sexual_violence_type', 'incident_date']))!;
+    const type = `(data->>'gbv_sexual_violence_type')`;
+    const date = `((data->>'incident_date') COLLATE "C")`;
+    expect(composite.composite).toBe(true);
+    expect(composite.statistics).toBeUndefined();
+    expect(composite.sql).toBe(
+      `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${composite.name} ON record (${type}, ${date}, created_at DESC) WHERE ${type} IS NOT NULL`,
+    );
+    // The single-field indexes of the same fields stay.
+    expect(indexFor(wanted, 'gbv', 'incident', 'incident_date')!.name).not.toBe(composite.name);
   });
 
   it('names are stable, distinct, valid identifiers, and change with the definition', () => {

@@ -97,6 +97,7 @@ describe('checkBundles', () => {
     ['base language not a locale', spec({ manifest: { baseLanguage: 'es' } }), 'base_language_not_in_locales bundle.json#/baseLanguage'],
     ['list field unknown', spec({ recordTypes: [{ key: 'case', module: 'm', label: 'Case', formGroups: [{ key: 'main', label: 'Main' }], listFields: ['nmae'] }] }), 'unknown_field record-types/m.case.json#/listFields/0'],
     ['index field unknown', spec({ recordTypes: [{ key: 'case', module: 'm', label: 'Case', formGroups: [{ key: 'main', label: 'Main' }], indexes: [{ field: 'x' }] }] }), 'unknown_field record-types/m.case.json#/indexes/0/field'],
+    ['composite index field unknown', spec({ recordTypes: [{ key: 'case', module: 'm', label: 'Case', formGroups: [{ key: 'main', label: 'Main' }], indexes: [{ field: 'sex' }, { fields: ['sex', 'x'] }] }] }), 'unknown_field record-types/m.case.json#/indexes/1/fields/1'],
     ['module lists a record type without a file', spec({ modules: [{ key: 'm', label: 'M', recordTypes: ['case', 'incident'] }] }), 'unknown_record_type modules/m.json#/recordTypes/1'],
   ])('%s', (_name, bundleSpec, expected) => {
     expect(issuesOf(bundleSpec)).toEqual([expected]);
@@ -180,6 +181,19 @@ describe('checkBundles', () => {
     const issues = issuesOf(spec({ files: { 'forms/m.case.main_form.json': makeForm(FIELDS), 'forms/m.case.copy.json': makeForm(FIELDS, { key: 'main_form' }) } }));
     expect(issues).toEqual(expect.arrayContaining(['duplicate_key forms/m.case.main_form.json#/key']));
     expect(issues.filter((i) => i.startsWith('duplicate_field'))).toEqual([]);
+  });
+
+  it('accepts single-field and composite indexes over known fields', () => {
+    expect(issuesOf(spec({ recordTypes: [{ key: 'case', module: 'm', label: 'Case', formGroups: [{ key: 'main', label: 'Main' }], indexes: [{ field: 'dob' }, { fields: ['sex', 'age'] }] }] }))).toEqual([]);
+  });
+
+  it('rejects a composite index of one field or with both field and fields', () => {
+    const one = issuesOf(spec({ recordTypes: [{ key: 'case', module: 'm', label: 'Case', formGroups: [{ key: 'main', label: 'Main' }], indexes: [{ fields: ['sex'] }] }] }));
+    expect(one.length).toBeGreaterThan(0);
+    expect(one.every((i) => i.includes('record-types/m.case.json#/indexes/0'))).toBe(true);
+    const both = issuesOf(spec({ recordTypes: [{ key: 'case', module: 'm', label: 'Case', formGroups: [{ key: 'main', label: 'Main' }], indexes: [{ field: 'sex', fields: ['sex', 'age'] }] }] }));
+    expect(both.length).toBeGreaterThan(0);
+    expect(both.every((i) => i.includes('record-types/m.case.json#/indexes/0'))).toBe(true);
   });
 
   it('does not cascade: references into a schema-invalid file are not reported again', () => {

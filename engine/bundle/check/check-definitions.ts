@@ -103,7 +103,13 @@ export function checkRecordTypeFields(ctx: CheckContext): void {
         if (!known(key)) ctx.report(bundle, file, `/listFields/${i}`, 'unknown_field', `"${key}" is not a field of ${def.module}/${def.key}.`);
       });
       def.indexes?.forEach((index, i) => {
-        if (!known(index.field)) ctx.report(bundle, file, `/indexes/${i}/field`, 'unknown_field', `"${index.field}" is not a field of ${def.module}/${def.key}.`);
+        if ('field' in index) {
+          if (!known(index.field)) ctx.report(bundle, file, `/indexes/${i}/field`, 'unknown_field', `"${index.field}" is not a field of ${def.module}/${def.key}.`);
+          return;
+        }
+        index.fields.forEach((key, j) => {
+          if (!known(key)) ctx.report(bundle, file, `/indexes/${i}/fields/${j}`, 'unknown_field', `"${key}" is not a field of ${def.module}/${def.key}.`);
+        });
       });
     }
     for (const { def, file } of bundle.modules) {

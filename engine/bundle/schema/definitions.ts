@@ -119,7 +119,11 @@ export const RecordTypeSchema = Type.Object(
     listFields: Type.Optional(Type.Array(Key)),
     indexes: Type.Optional(
       Type.Array(
-        Type.Object({ field: Key }, strict),
+        Type.Union([
+          Type.Object({ field: Key }, strict),
+          // A composite index over several fields (in this order), for a filter combination lists use together.
+          Type.Object({ fields: Type.Array(Key, { minItems: 2, maxItems: 4, uniqueItems: true }) }, strict),
+        ]),
       ),
     ),
   },

@@ -6,7 +6,7 @@ import { escapeLike, type Condition, type ListQuery, type SortKey, type Target }
 
 /**
  * Stage 3 of a list query: SQL. Every condition is written so that an index can serve it:
- *  - module/record type as literals (the leading columns of the per-bundle expression indexes),
+ *  - module/record type as literals (`record_type_owner_idx` and the typed-column indexes lead with them),
  *  - the caller's scope (`scopeSql`: owner / shared_with GIN / owner_groups GIN / owner_agency),
  *  - data filters as the exact expressions of the per-bundle expression indexes (`valueExpr`).
  * Values always travel as parameters; only configured keys (checked by `sqlKey`) are spliced in.
