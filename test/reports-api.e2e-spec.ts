@@ -2,8 +2,8 @@
  * Aggregate reports over HTTP on a seeded data set with exact expected numbers: the GBVIMS statistics (consent
  * for reporting only, disabled incidents left out, incidents reported to another GBVIMS agency counted apart,
  * primary perpetrators only), the case-management KPIs (approvals and referrals from the workflow tables), small
- * cells that cannot be recomputed from the published totals, who may run them and on which records, the date
- * filter, bad parameters, CSV and XLSX.
+ * cells that cannot be recomputed from the published totals, rates and averages derived from published counts
+ * only, who may run them and on which records, the date filter, bad parameters, CSV and XLSX.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import ExcelJS from 'exceljs';
@@ -14,7 +14,15 @@ import { startTestApp, type TestApp } from './support/test-app.js';
 
 type Api = ReturnType<typeof as>;
 type Row = { key: string; label: string; cells: (number | string)[]; total: number | string };
-type Table = { columns: { key: string; label: string }[]; rows: Row[]; totals: { indicator: string; cells: (number | string)[]; total: number | string }[]; suppressed: boolean; threshold: number };
+type Derived = { key: string; format: string; cells: (number | string | null)[]; total: number | string | null };
+type Table = {
+  columns: { key: string; label: string }[];
+  rows: Row[];
+  totals: { indicator: string; cells: (number | string)[]; total: number | string }[];
+  derived: Derived[];
+  suppressed: boolean;
+  threshold: number;
+};
 
 const GBV = '/api/v1/reports/gbvims_statistics';
 const KPIS = '/api/v1/reports/case_management_kpis';
@@ -25,6 +33,12 @@ const row = (table: Table, key: string) => {
   if (found === undefined) throw new Error(`no row ${key} in ${table.rows.map((r) => r.key).join(', ')}`);
   return [...found.cells, found.total];
 };
+/** `[cells…, total]` of one rate or average. */
+const derived = (table: Table, key: string) => {
+  const found = table.derived.find((d) => d.key === key);
+  if (found === undefined) throw new Error(`no derived figure ${key} in ${table.derived.map((d) => d.key).join(', ')}`);
+  return [...found.cells, found.total];
+};
 const totals = (table: Table, indicator: string) => {
   const found = table.totals.find((r) => r.indicator === indicator)!;
   return [...found.cells, found.total];
@@ -33,7 +47,7 @@ const totals = (table: Table, indicator: string) => {
 describe('aggregate reports', () => {
   let t: TestApp;
   let ds: DataSource;
-  const api: Record<'manager' | 'supervisor' | 'worker' | 'otherManager' | 'cpManager', Api> = {} as never;
+  const api: Record<'manager' | 'supervisor' | 'worker' | 'otherManager' | 'cpManager' | 'kpiManager', Api> = {} as never;
   const users: Record<string, TestUser> = {};
 
   /** A GBV incident with consent for reporting, as the seeded set needs it. */
@@ -46,6 +60,7 @@ describe('aggregate reports', () => {
     ds = t.app.get(DataSource);
     await newAgency(ds, { code: 'HOME' });
     await newAgency(ds, { code: 'OTHER' });
+    await newAgency(ds, { code: 'KPI' });
     await newGroup(ds, { code: 'home-gbv', agency: 'HOME' });
     const specs = {
       manager: { roles: ['gbv_manager'], agency: 'HOME', groups: [] },
@@ -55,10 +70,12 @@ describe('aggregate reports', () => {
       otherManager: { roles: ['gbv_manager'], agency: 'OTHER', groups: [] },
       otherWorker: { roles: ['gbv_caseworker'], agency: 'OTHER', groups: [] },
       cpManager: { roles: ['cp_manager'], agency: 'HOME', groups: [] },
+      kpiManager: { roles: ['gbv_manager'], agency: 'KPI', groups: [] },
+      kpiWorker: { roles: ['gbv_caseworker'], agency: 'KPI', groups: [] },
     } as const;
     for (const [name, spec] of Object.entries(specs)) {
       users[name] = await newUser(ds, { username: `rep.${name}`, agency: spec.agency, groups: [...spec.groups], roles: [...spec.roles] });
-      if (name in { manager: 1, supervisor: 1, worker: 1, otherManager: 1, cpManager: 1 }) {
+      if (name in { manager: 1, supervisor: 1, worker: 1, otherManager: 1, cpManager: 1, kpiManager: 1 }) {
         api[name as keyof typeof api] = as(t, await login(t, users[name]!.username, users[name]!.password));
       }
     }
@@ -97,6 +114,21 @@ describe('aggregate reports', () => {
       for (let k = 0; k < referrals[i]!; k++) await ds.query(`INSERT INTO record_transition (kind, record_id, status) VALUES ('referral', $1, 'pending')`, [c.id]);
     }
     await newRecord(ds, { module: 'gbv', recordType: 'case', owner: w, disabled: true, data: {} });
+
+    // Rates and averages: ten cases of the KPI agency opened on 1 March, the first five closed after 2, 4, 6, 8
+    // and 10 days (a closure is the history row that set the status); referrals 2, 1, 1 and seven times none.
+    const kpiReferrals = [2, 1, 1, 0, 0, 0, 0, 0, 0, 0];
+    for (let i = 0; i < 10; i++) {
+      const c = await newRecord(ds, {
+        module: 'gbv', recordType: 'case', owner: users.kpiWorker!, status: i < 5 ? 'closed' : 'open', createdAt: '2026-03-01T10:00:00Z', data: { sex: 'female' },
+      });
+      if (i < 5) {
+        await ds.query(`INSERT INTO record_history (record_id, version, at, action, changes) VALUES ($1, 2, $2, 'update', $3)`, [
+          c.id, new Date(Date.parse('2026-03-01T10:00:00Z') + (2 * i + 2) * 86_400_000).toISOString(), JSON.stringify([{ path: '$status', from: 'open', to: 'closed' }]),
+        ]);
+      }
+      for (let k = 0; k < kpiReferrals[i]!; k++) await ds.query(`INSERT INTO record_transition (kind, record_id, status) VALUES ('referral', $1, 'pending')`, [c.id]);
+    }
 
     // CP: six cases of the HOME agency — four girls of 8 in district XX01D01 with two concerns each, two boys of 16
     // (one closed as transferred) in XX02D01; one service referral to a health service and one not referred.
@@ -250,9 +282,48 @@ describe('aggregate reports', () => {
     expect(row(byStatus, 'cases')).toEqual(['<5', '<5', 0, 6]);
   });
 
+  it('KPI rates and averages: computed from published counts, hidden where a count they derive from is small', async () => {
+    const table = (await api.kpiManager.get(KPIS).expect(200)).body as Table;
+    expect(row(table, 'cases')).toEqual([10, 10]);
+    expect(row(table, 'cases_closed')).toEqual([5, 5]);
+    expect(derived(table, 'case_closure_rate')).toEqual([50, 50]);
+    // (2 + 4 + 6 + 8 + 10) / 5 days; (2 + 1 + 1) / 10 referrals.
+    expect(derived(table, 'time_from_case_open_to_close')).toEqual([6, 6]);
+    expect(derived(table, 'average_referrals')).toEqual([0.4, 0.4]);
+    expect(derived(table, 'action_plans_completed_share')).toEqual([0, 0]);
+    // Nothing to divide by: no case needs a safety plan, and no follow-up records a goal.
+    expect(derived(table, 'safety_plans_completed_share')).toEqual([null, null]);
+    expect(derived(table, 'goal_met_safety')).toEqual([null, null]);
+
+    const byStatus = (await api.kpiManager.get(`${KPIS}?groupBy=status`).expect(200)).body as Table;
+    expect(byStatus.columns.map((c) => c.key)).toEqual(['closed', 'open', '_none']);
+    expect(derived(byStatus, 'case_closure_rate')).toEqual([100, 0, null, 50]);
+    expect(derived(byStatus, 'time_from_case_open_to_close')).toEqual([6, null, null, 6]);
+
+    // The HOME agency: 2 of 6 cases closed. A rate over a small count must not appear, nor an average over it;
+    // the average referrals over the 6 cases is published: (1 + 2 + 3) / 6.
+    const home = (await api.manager.get(KPIS).expect(200)).body as Table;
+    expect(row(home, 'cases_closed')).toEqual(['<5', '<5']);
+    expect(derived(home, 'case_closure_rate')).toEqual(['*', '*']);
+    expect(derived(home, 'time_from_case_open_to_close')).toEqual(['*', '*']);
+    expect(derived(home, 'average_referrals')).toEqual([1, 1]);
+    // By status the closed column holds 2 cases (a denominator below the threshold): no rate there.
+    const homeByStatus = (await api.manager.get(`${KPIS}?groupBy=status`).expect(200)).body as Table;
+    expect(row(homeByStatus, 'cases')).toEqual(['<5', '<5', 0, 6]);
+    expect(derived(homeByStatus, 'case_closure_rate')).toEqual(['*', '*', null, '*']);
+    expect(derived(homeByStatus, 'average_referrals')).toEqual(['*', '*', null, 1]);
+
+    const csv = await api.kpiManager.get(`${KPIS}?format=csv`).expect(200);
+    const lines = csv.text.replace(/^\uFEFF/, '').trim().split('\n');
+    expect(lines).toContain('Case closure rate (cases closed out of the number of cases),,50,50');
+    expect(lines).toContain('Share of cases needing a safety plan that have a completed one,,,');
+  });
+
   it('CP case indicators: by concern (multi-select), age band, district', async () => {
     const table = (await api.cpManager.get('/api/v1/reports/cp_case_indicators').expect(200)).body as Table;
     expect(row(table, 'cases')).toEqual([6, 6]);
+    expect(row(table, 'cases_closed')).toEqual(['<5', '<5']);
+    expect(derived(table, 'case_closure_rate')).toEqual(['*', '*']);
     // A multi-select counts a case under each of its values; the section total counts cases once.
     expect(row(table, 'cases_by_protection_concern.trafficked_smuggled')).toEqual([...row(table, 'cases_by_protection_concern.sexually_exploited')]);
     expect(totals(table, 'cases_by_protection_concern')).toEqual([6, 6]);

@@ -157,6 +157,7 @@ export function checkReport(def: ReportDefinition, envFor: (recordType: string) 
       }
     }
   });
+  checkDerived(def, envFor, issues);
   // One message per place: a row-level disaggregation used by several indicators reports once.
   const seen = new Set<string>();
   return issues.filter((issue) => {
@@ -168,3 +169,67 @@ export function checkReport(def: ReportDefinition, envFor: (recordType: string) 
 }
 
 export { fieldKind };
+
+/** The number an average reads, as operands: one number, or two dates (from, to). */
+export function averageOperands(value: string | { readonly days: readonly string[] }): { readonly names: readonly string[]; readonly kind: 'number' | 'date' } {
+  return typeof value === 'string' ? { names: [value], kind: 'number' } : { names: value.days, kind: 'date' };
+}
+
+/**
+ * Derived figures: unique keys (among indicators too), counts that exist (`<indicator>` or
+ * `<indicator>.<bucket>` of a split indicator, never another derived figure, so there are no cycles), exactly
+ * one of `ratio` and `average`, an average over a one-row indicator of records, of a number or two dates.
+ */
+function checkDerived(def: ReportDefinition, envFor: (recordType: string) => ReportCheckEnv | undefined, issues: ReportIssue[]): void {
+  const indicators = new Map(def.indicators.map((ind) => [ind.key, ind]));
+  const derivedKeys = new Set((def.derived ?? []).map((d) => d.key));
+  const fail = (pointer: string, message: string): void => {
+    // The code of malformed report definitions (bundle issue codes are a closed catalogue).
+    issues.push({ pointer, code: 'report_invalid_condition', message });
+  };
+  const seen = new Set<string>();
+  def.derived?.forEach((d, i) => {
+    const at = `/derived/${i}`;
+    if (indicators.has(d.key) || seen.has(d.key)) issues.push({ pointer: `${at}/key`, code: 'duplicate_key', message: `"${d.key}" is already an indicator or derived figure of this report.` });
+    seen.add(d.key);
+    if ((d.ratio === undefined) === (d.average === undefined)) {
+      fail(at, 'A derived figure has exactly one of `ratio` and `average`.');
+      return;
+    }
+    if (d.ratio !== undefined) {
+      for (const side of ['numerator', 'denominator'] as const) {
+        const ref = d.ratio[side];
+        const [key, bucket] = ref.split('.') as [string, string | undefined];
+        const ind = indicators.get(key);
+        if (ind === undefined) {
+          fail(`${at}/ratio/${side}`, derivedKeys.has(key) ? `"${key}" is a derived figure; ratios read indicators' counts only.` : `There is no indicator "${key}" in this report.`);
+        } else if (bucket !== undefined && ind.by === undefined) {
+          fail(`${at}/ratio/${side}`, `"${key}" is not split, so it has no row "${bucket}".`);
+        }
+      }
+      if (d.ratio.numerator === d.ratio.denominator) fail(`${at}/ratio`, 'The numerator and the denominator are the same count.');
+      return;
+    }
+    const average = d.average as NonNullable<typeof d.average>;
+    const over = indicators.get(average.over);
+    if (over === undefined) {
+      fail(`${at}/average/over`, derivedKeys.has(average.over) ? `"${average.over}" is a derived figure; averages run over an indicator's records.` : `There is no indicator "${average.over}" in this report.`);
+      return;
+    }
+    if (over.rows !== undefined || over.by !== undefined) {
+      fail(`${at}/average/over`, `Averages run over the records of a one-row indicator; "${over.key}" counts subform rows or is split.`);
+      return;
+    }
+    const env = envFor(over.recordType ?? def.recordType);
+    if (env === undefined) return; // reported with the indicator
+    const scope: OperandScope = { field: (key) => env.field(key) };
+    const { names, kind } = averageOperands(average.of);
+    names.forEach((name, j) => {
+      const pointer = typeof average.of === 'string' ? `${at}/average/of` : `${at}/average/of/days/${j}`;
+      const found = resolveOperand(name, scope, noParam);
+      if (!found.ok) issues.push({ pointer, code: found.code, message: found.message });
+      // Calculated fields (`any`) are read as numbers where they hold one, as bands do.
+      else if (found.operand.kind !== kind && !(kind === 'number' && found.operand.kind === 'any')) issues.push({ pointer, code: 'report_type_mismatch', message: `"${name}" is not a ${kind}.` });
+    });
+  });
+}

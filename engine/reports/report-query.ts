@@ -9,11 +9,11 @@
  *
  * Values reach SQL only as parameters (through `param`); field keys only after validation (see operands.ts).
  */
-import type { ReportDefinition, ReportDisaggregation } from '../bundle/schema/report.js';
+import type { ReportDefinition, ReportDerivedFormat, ReportDisaggregation } from '../bundle/schema/report.js';
 import type { CompiledConfig, CompiledRecordType } from '../compile/types.js';
 import { translationKeys as k } from '../i18n/translation-keys.js';
 import { conditionSql, parseCondition } from './condition.js';
-import { disaggregationKind, type DisaggregationKind, type ReportIssue } from './check-report.js';
+import { averageOperands, disaggregationKind, type DisaggregationKind, type ReportIssue } from './check-report.js';
 import { resolveOperand, type Operand, type OperandScope, type ReportField } from './operands.js';
 import { reportTextKeys } from './report-texts.js';
 
@@ -51,11 +51,23 @@ export interface PlannedIndicator {
   readonly rowDimension?: Dimension;
 }
 
+/** A rate or average (`derived` in the definition), computed from the counts by `assembleReportTable`. */
+export interface PlannedDerived {
+  readonly key: string;
+  readonly label: string;
+  readonly format: ReportDerivedFormat;
+  /** Count references (`<indicator>` or `<indicator>.<bucket>`) of a ratio. */
+  readonly ratio?: { readonly numerator: string; readonly denominator: string };
+  /** An average: the index of its sums in the counts (`i`: the indicators' count + its place among the derived figures), and the indicator whose records it runs over. */
+  readonly average?: { readonly index: number; readonly over: string };
+}
+
 export interface ReportPlan {
   readonly key: string;
   readonly label: string;
   readonly threshold: number;
   readonly indicators: readonly PlannedIndicator[];
+  readonly derived?: readonly PlannedDerived[];
   /** Columns: the `groupBy` split, or one column `all`. */
   readonly columnDimension?: Dimension;
   /** Fixed column keys from the date range (periods), when the split is a period and both ends are given. */
@@ -299,6 +311,16 @@ class QueryBuilder {
     /** Branches whose units may repeat within a bucket (multi-select splits, records having several rows). */
     const repeating: string[] = [];
     const plain: string[] = [];
+    /** Branches of the averages: one unit per record with its value `v` (repeating when a split unnests). */
+    const averagePlain: string[] = [];
+    const averageRepeating: string[] = [];
+    const derived: PlannedDerived[] = (report.derived ?? []).map((d, j) => ({
+      key: d.key,
+      label: this.t(reportTextKeys.indicator(report.key, d.key), d.label),
+      format: d.format,
+      ...(d.ratio === undefined ? {} : { ratio: { numerator: d.ratio.numerator, denominator: d.ratio.denominator } }),
+      ...(d.average === undefined ? {} : { average: { index: report.indicators.length + j, over: d.average.over } }),
+    }));
     report.indicators.forEach((ind, i) => {
       this.laterals = 0;
       const own = ind.recordType === undefined || ind.recordType === report.recordType ? fields : compiledFieldScope(input.config, input.config.recordType(report.module, ind.recordType));
@@ -336,6 +358,17 @@ class QueryBuilder {
       // A unit is in one bucket pair at most unless a split unnests a multi-select or several rows stand for one record.
       const repeats = rk.join !== '' || ck.join !== '' || (ind.rows !== undefined && !countsRows);
       (repeats ? repeating : plain).push(branch);
+      (report.derived ?? []).forEach((d, j) => {
+        if (d.average === undefined || d.average.over !== ind.key) return;
+        const { names, kind } = averageOperands(d.average.of);
+        const values = names.map((name) => this.operand(name, scope));
+        const v =
+          kind === 'number'
+            ? (values[0] as Operand).sql('number')
+            : `((${(values[1] as Operand).sql('date')})::date - (${(values[0] as Operand).sql('date')})::date)`;
+        const unitsOf = `SELECT ${report.indicators.length + j} AS i, ''::text AS rk, ${ck.expr} AS ck, r.id::text AS u, (${v})::numeric AS v FROM ${from}${ck.join} WHERE ${condition} AND (${v}) IS NOT NULL`;
+        (ck.join !== '' ? averageRepeating : averagePlain).push(unitsOf);
+      });
     });
 
     // The base keeps only the data keys the statement reads, as a small jsonb. PostgreSQL decompresses a TOASTed
@@ -349,8 +382,18 @@ class QueryBuilder {
       chunks.push(`jsonb_build_object(${keys.slice(at, at + 40).map((key) => `'${key}', d.d->'${key}'`).join(', ')})`);
     }
     const slim = chunks.length === 0 ? `'{}'::jsonb` : chunks.join(' || ');
-    const grouped = (units: string, count: string): string =>
-      `SELECT i, rk, ck, ${count}::int AS n, GROUPING(rk, ck)::int AS g FROM ${units} GROUP BY i, GROUPING SETS ((rk, ck), (rk), (ck), ())`;
+    const grouped = (units: string, count: string, sum = 'NULL'): string =>
+      `SELECT i, rk, ck, ${count}::int AS n, ${sum}::float8 AS s, GROUPING(rk, ck)::int AS g FROM ${units} GROUP BY i, GROUPING SETS ((rk, ck), (rk), (ck), ())`;
+    // Averages: the number of records with a value and the sum of their values. Where a split unnests a
+    // multi-select, a record stands in several buckets and each total must add its value once: the distinct
+    // "unit:value" pairs of the group are summed.
+    const distinctSum = `(SELECT sum(split_part(e, ':', 2)::numeric) FROM unnest(array_agg(DISTINCT u || ':' || v::text)) AS e)`;
+    const parts = [
+      ...(plain.length ? [grouped('plain_units', 'count(*)')] : []),
+      ...(repeating.length ? [grouped('repeating_units', 'count(DISTINCT u)')] : []),
+      ...(averagePlain.length ? [grouped('average_plain_units', 'count(*)', 'sum(v)')] : []),
+      ...(averageRepeating.length ? [grouped('average_repeating_units', 'count(DISTINCT u)', distinctSum)] : []),
+    ];
     // Distinct counts only where a unit can repeat: plain counts can be hashed, distinct ones must be sorted.
     // Two steps: the records in scope (typed-column conditions, index-friendly) with their slim data, then the
     // report's own conditions over the slim data, so no condition decompresses a record's data again.
@@ -364,8 +407,12 @@ class QueryBuilder {
   ${plain.join('\n  UNION ALL\n  ')}
 )` : ''}${repeating.length ? `, repeating_units AS (
   ${repeating.join('\n  UNION ALL\n  ')}
+)` : ''}${averagePlain.length ? `, average_plain_units AS (
+  ${averagePlain.join('\n  UNION ALL\n  ')}
+)` : ''}${averageRepeating.length ? `, average_repeating_units AS (
+  ${averageRepeating.join('\n  UNION ALL\n  ')}
 )` : ''}
-${[...(plain.length ? [grouped('plain_units', 'count(*)')] : []), ...(repeating.length ? [grouped('repeating_units', 'count(DISTINCT u)')] : [])].join('\nUNION ALL\n')}`;
+${parts.join('\nUNION ALL\n')}`;
 
     const columnRange =
       columnDef?.period !== undefined && params.from !== undefined && params.to !== undefined ? periodsBetween(columnDef.period, params.from, params.to) : undefined;
@@ -376,6 +423,7 @@ ${[...(plain.length ? [grouped('plain_units', 'count(*)')] : []), ...(repeating.
         label: this.t(reportTextKeys.label(report.key), report.label),
         threshold,
         indicators,
+        ...(derived.length === 0 ? {} : { derived }),
         ...(columnDimension === undefined ? {} : { columnDimension }),
         ...(columnRange === undefined ? {} : { columnRange }),
         texts: { notRecorded: 'Not recorded', other: 'Other', all: 'All' },

@@ -25,6 +25,8 @@ export function reportTexts(def: ReportDefinition): ReportText[] {
   const k = reportTextKeys;
   const out: ReportText[] = [{ key: k.label(def.key), base: def.label, pointer: '/label' }];
   def.indicators.forEach((ind, i) => out.push({ key: k.indicator(def.key, ind.key), base: ind.label, pointer: `/indicators/${i}/label` }));
+  // Derived figures share the indicators' key space (their keys are unique among both).
+  def.derived?.forEach((d, i) => out.push({ key: k.indicator(def.key, d.key), base: d.label, pointer: `/derived/${i}/label` }));
   def.disaggregations?.forEach((d, i) => {
     out.push({ key: k.disaggregation(def.key, d.key), base: d.label, pointer: `/disaggregations/${i}/label` });
     d.bands?.forEach((band, j) => out.push({ key: k.band(def.key, d.key, band.key), base: band.label, pointer: `/disaggregations/${i}/bands/${j}/label` }));

@@ -19,6 +19,8 @@ export function reportRows(table: ReportTable, texts: { indicator: string; value
     const totals = table.totals.find((t) => t.indicator === ind.key);
     if (totals !== undefined) rows.push([ind.label, texts.total, ...totals.cells, totals.total].map(safe));
   }
+  // Rates and averages after the counts; a figure without a value (nothing to divide by) is an empty cell.
+  for (const d of table.derived) rows.push([d.label, '', ...d.cells, d.total].map((value) => safe(value ?? '')));
   return rows;
 }
 

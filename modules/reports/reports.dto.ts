@@ -42,6 +42,17 @@ export class ReportIndicatorDto {
   @ApiPropertyOptional() by?: string;
 }
 
+const DERIVED = { oneOf: [{ type: 'number' }, { type: 'string', example: '*' }], nullable: true };
+
+export class ReportDerivedDto {
+  @ApiProperty({ example: 'case_closure_rate' }) key!: string;
+  @ApiProperty() label!: string;
+  @ApiProperty({ enum: ['percent', 'decimal'], description: '`percent`: 100 × the ratio, one decimal; `decimal`: two decimals.' }) format!: string;
+  @ApiProperty({ type: 'array', items: DERIVED, description: '`*` where a count it derives from is suppressed; null where there is nothing to divide by.' })
+  cells!: (number | string | null)[];
+  @ApiProperty(DERIVED) total!: number | string | null;
+}
+
 export class ReportTableDto {
   @ApiProperty() key!: string;
   @ApiProperty() label!: string;
@@ -50,6 +61,7 @@ export class ReportTableDto {
   @ApiProperty({ type: [ReportIndicatorDto] }) indicators!: ReportIndicatorDto[];
   @ApiProperty({ type: [ReportRowDto] }) rows!: ReportRowDto[];
   @ApiProperty({ type: [ReportTotalsDto] }) totals!: ReportTotalsDto[];
+  @ApiProperty({ type: [ReportDerivedDto], description: 'Rates and averages derived from the counts.' }) derived!: ReportDerivedDto[];
   @ApiProperty({ description: 'True when some count is hidden.' }) suppressed!: boolean;
   @ApiProperty({ example: 5 }) threshold!: number;
 }

@@ -1,7 +1,8 @@
 /**
- * JSON Schema of `reports/<key>.json`: aggregate reports (docs/reports.md). Counts only: indicators count
+ * JSON Schema of `reports/<key>.json`: aggregate reports (docs/reports.md). Indicators count
  * records (or subform rows) matching a condition in the report subset of JSON Logic; disaggregations split
- * the counts by option values, age bands, admin levels, periods or agency. Cross-references, the condition
+ * the counts by option values, age bands, admin levels, periods or agency; derived figures (rates, averages)
+ * are computed from the counts. Cross-references, the condition
  * subset and field types are checked by `check/check-reports.ts`.
  */
 import { Type, type Static } from '@sinclair/typebox';
@@ -69,6 +70,38 @@ export const ReportIndicatorSchema = Type.Object(
 );
 export type ReportIndicator = Static<typeof ReportIndicatorSchema>;
 
+/**
+ * A count the derived figures read: `<indicator>` (a one-row indicator's row, or a split indicator's totals)
+ * or `<indicator>.<bucket>` (one row of a split indicator).
+ */
+export const REPORT_COUNT_REF_PATTERN = '^[a-z][a-z0-9_]*(\\.[a-z0-9_]+)?$';
+const CountRef = Type.String({ pattern: REPORT_COUNT_REF_PATTERN });
+
+export const REPORT_DERIVED_FORMATS = ['percent', 'decimal'] as const;
+export type ReportDerivedFormat = (typeof REPORT_DERIVED_FORMATS)[number];
+
+/** A number an average reads: a number field or `$referrals`, or the days from one date to another. */
+export const ReportAverageValueSchema = Type.Union([FieldRef, Type.Object({ days: Type.Array(FieldRef, { minItems: 2, maxItems: 2 }) }, strict)]);
+
+/**
+ * A figure derived from counts (docs/reports.md, "Rates and averages"): a ratio of two counts of the report, or
+ * the average of a number over the records a one-row indicator counts. Published only where every count it
+ * derives from is published unsuppressed.
+ */
+export const ReportDerivedSchema = Type.Object(
+  {
+    key: Key,
+    label: Text,
+    description: Type.Optional(Type.String()),
+    ratio: Type.Optional(Type.Object({ numerator: CountRef, denominator: CountRef }, strict)),
+    average: Type.Optional(Type.Object({ of: ReportAverageValueSchema, over: Key }, strict)),
+    /** `percent`: 100 × the ratio, one decimal; `decimal`: two decimals. */
+    format: StringEnum(REPORT_DERIVED_FORMATS),
+  },
+  strict,
+);
+export type ReportDerived = Static<typeof ReportDerivedSchema>;
+
 export const ReportSchema = Type.Object(
   {
     key: Key,
@@ -84,6 +117,8 @@ export const ReportSchema = Type.Object(
     threshold: Type.Optional(Type.Integer({ minimum: 2, maximum: 1000 })),
     disaggregations: Type.Optional(Type.Array(ReportDisaggregationSchema)),
     indicators: Type.Array(ReportIndicatorSchema, { minItems: 1 }),
+    /** Rates and averages computed from the indicators' counts. */
+    derived: Type.Optional(Type.Array(ReportDerivedSchema)),
   },
   strict,
 );
