@@ -174,6 +174,9 @@ export class PdfRenderer implements OnApplicationShutdown {
           if (request.url() === DOCUMENT_URL && request.isNavigationRequest() && request.frame().parentFrame() === null) {
             return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', headers: { 'Content-Security-Policy': DOCUMENT_CSP }, body: html });
           }
+          // A navigation away from the document (a template's `<meta http-equiv="refresh">`, a form) answered with
+          // 204 keeps the page where it is; aborting it would replace the page with an error page that cannot print.
+          if (request.isNavigationRequest() && request.frame().parentFrame() === null) return route.fulfill({ status: 204, body: '' });
           return route.abort('blockedbyclient');
         });
         const page = await ctx.newPage();
