@@ -13,31 +13,10 @@ import { compileBundles } from '../compile/compile-bundles.js';
 import { buildAbility } from './build-ability.js';
 import { RECORD_SUBJECT } from './casl-rules.js';
 import type { AbilityUser, RecordFacts } from './types.js';
+import { readRepoFile, readShippedBundle } from '../testing/shipped-bundles.js';
 
-interface DirEntry {
-  readonly name: string;
-  isDirectory(): boolean;
-}
-interface NodeFs {
-  readdirSync(path: string, options: { withFileTypes: true }): DirEntry[];
-  readFileSync(path: string, encoding: 'utf8'): string;
-}
-const FS_MODULE = ['node', 'fs'].join(':');
-const { readdirSync, readFileSync } = (await import(FS_MODULE)) as NodeFs;
-const ROOT = decodeURIComponent(new URL('../..', import.meta.url).pathname).replace(/\/$/, '');
 
-/** A bundle folder as the file map the engine takes (relative path -> text). */
-function readBundle(dir: string, prefix = ''): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const entry of readdirSync(`${dir}/${prefix}`, { withFileTypes: true })) {
-    const path = `${prefix}${entry.name}`;
-    if (entry.isDirectory()) Object.assign(files, readBundle(dir, `${path}/`));
-    else files[path] = readFileSync(`${dir}/${path}`, 'utf8');
-  }
-  return files;
-}
-
-const loaded = loadBundles(['core', 'gbv', 'cp'].map((key) => readBundle(`${ROOT}/configs/${key}`)));
+const loaded = loadBundles(['core', 'gbv', 'cp'].map((key) => readShippedBundle(key)));
 if (loaded.bundles === undefined) throw new Error(JSON.stringify(loaded.issues, null, 2));
 const compiled = compileBundles(loaded.bundles);
 
@@ -201,7 +180,7 @@ describe('CASL agrees with the engine', () => {
 });
 
 describe('docs/permissions.md', () => {
-  const docs = readFileSync(`${ROOT}/docs/permissions.md`, 'utf8');
+  const docs = readRepoFile('docs/permissions.md');
 
   it.each([...ACTIONS.map((a) => ['record action', a]), ...ADMIN_SUBJECTS.flatMap((s) => Object.keys(ADMIN_ACTIONS[s]).map((a) => [`${s} action`, `${s}: ${a}`]))])(
     'documents the %s `%s`',

@@ -11,31 +11,11 @@ import { compileBundles } from '../compile/compile-bundles.js';
 import type { RuleData } from '../rules/context.js';
 import { compileOrThrow, loadIssues, makeBundle, makeForm, type BundleSpec } from '../testing/bundle-factory.js';
 import { referralSettings } from './referral-config.js';
+import { readShippedBundle } from '../testing/shipped-bundles.js';
 
-interface DirEntry {
-  readonly name: string;
-  isDirectory(): boolean;
-}
-interface NodeFs {
-  readdirSync(path: string, options: { withFileTypes: true }): DirEntry[];
-  readFileSync(path: string, encoding: 'utf8'): string;
-}
-const FS_MODULE = ['node', 'fs'].join(':');
-const { readdirSync, readFileSync } = (await import(FS_MODULE)) as NodeFs;
-const ROOT = decodeURIComponent(new URL('../..', import.meta.url).pathname).replace(/\/$/, '');
-
-function readBundle(dir: string, prefix = ''): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const entry of readdirSync(`${dir}/${prefix}`, { withFileTypes: true })) {
-    const path = `${prefix}${entry.name}`;
-    if (entry.isDirectory()) Object.assign(files, readBundle(dir, `${path}/`));
-    else files[path] = readFileSync(`${dir}/${path}`, 'utf8');
-  }
-  return files;
-}
 
 const shipped = (...keys: string[]) => {
-  const loaded = loadBundles(keys.map((key) => readBundle(`${ROOT}/configs/${key}`)));
+  const loaded = loadBundles(keys.map((key) => readShippedBundle(key)));
   if (loaded.bundles === undefined) throw new Error(JSON.stringify(loaded.issues, null, 2));
   return compileBundles(loaded.bundles);
 };

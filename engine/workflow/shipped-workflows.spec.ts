@@ -7,34 +7,14 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { loadBundles } from '../bundle/load.js';
 import { compileBundles } from '../compile/compile-bundles.js';
 import type { CompiledConfig, ProcessContext } from '../compile/types.js';
+import { readShippedBundle } from '../testing/shipped-bundles.js';
 
-interface DirEntry {
-  readonly name: string;
-  isDirectory(): boolean;
-}
-interface NodeFs {
-  readdirSync(path: string, options: { withFileTypes: true }): DirEntry[];
-  readFileSync(path: string, encoding: 'utf8'): string;
-}
-const FS_MODULE = ['node', 'fs'].join(':');
-const { readdirSync, readFileSync } = (await import(FS_MODULE)) as NodeFs;
-const ROOT = decodeURIComponent(new URL('../..', import.meta.url).pathname).replace(/\/$/, '');
-
-function readBundle(dir: string, prefix = ''): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const entry of readdirSync(`${dir}/${prefix}`, { withFileTypes: true })) {
-    const path = `${prefix}${entry.name}`;
-    if (entry.isDirectory()) Object.assign(files, readBundle(dir, `${path}/`));
-    else files[path] = readFileSync(`${dir}/${path}`, 'utf8');
-  }
-  return files;
-}
 
 const ctx: ProcessContext = { user: { id: 'u1', agency: 'a', roles: [], groups: [] }, today: '2026-11-25', now: '2026-11-25T10:00:00Z' };
 let compiled: CompiledConfig;
 
 beforeAll(() => {
-  const result = loadBundles(['core', 'gbv', 'cp'].map((key) => readBundle(`${ROOT}/configs/${key}`)));
+  const result = loadBundles(['core', 'gbv', 'cp'].map((key) => readShippedBundle(key)));
   expect(result.issues).toEqual([]);
   compiled = compileBundles(result.bundles!);
 });
