@@ -1,8 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
-import { logger } from '../common/logger.js';
 import { HAVEN_RUNTIME, type HavenRuntime } from '../common/runtime.js';
+import { NoticeListener } from '../database/notice-listener.js';
 import { ActiveConfigService } from '../config/active-config.service.js';
 import { systemSettings } from '../config/system-settings.js';
 import { newToken, tokenHash } from './tokens.js';
@@ -30,47 +29,29 @@ const TOUCH_EVERY_MS = 60_000;
 @Injectable()
 export class SessionService implements OnModuleInit, OnApplicationShutdown {
   private readonly cache = new Map<string, SessionRow>();
-  private listener?: pg.Client;
-  private listening = false;
-  private closing = false;
+  private readonly notices: NoticeListener;
 
   constructor(
     private readonly ds: DataSource,
     private readonly config: ActiveConfigService,
-    @Inject(HAVEN_RUNTIME) private readonly runtime: HavenRuntime,
-  ) {}
+    @Inject(HAVEN_RUNTIME) runtime: HavenRuntime,
+  ) {
+    this.notices = new NoticeListener({
+      url: runtime.databaseUrl,
+      channel: CHANNEL,
+      name: 'haven-sessions',
+      what: 'session notices (sessions are checked in the database on every request meanwhile)',
+      onNotice: (payload) => this.onNotice(payload),
+      onDown: () => this.cache.clear(),
+    });
+  }
 
   async onModuleInit(): Promise<void> {
-    await this.listen();
+    await this.notices.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.closing = true;
-    this.listening = false;
-    await this.listener?.end().catch(() => undefined);
-  }
-
-  private async listen(): Promise<void> {
-    if (this.closing) return;
-    const client = new pg.Client({ connectionString: this.runtime.databaseUrl, application_name: 'haven-sessions' });
-    client.on('notification', (msg) => this.onNotice(msg.payload ?? ''));
-    client.on('error', (err) => {
-      logger.warn({ err: err.message }, 'session notice connection lost; reconnecting');
-      this.listening = false;
-      this.cache.clear();
-      setTimeout(() => void this.listen().catch(() => undefined), 1000).unref();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${CHANNEL}`);
-      this.listener = client;
-      this.listening = true;
-    } catch (err) {
-      this.listening = false;
-      logger.warn({ err: String(err) }, 'could not listen for session notices; sessions are checked in the database on every request');
-      await client.end().catch(() => undefined);
-      if (!this.closing) setTimeout(() => void this.listen().catch(() => undefined), 5000).unref();
-    }
+    await this.notices.stop();
   }
 
   private onNotice(payload: string): void {
@@ -103,7 +84,7 @@ export class SessionService implements OnModuleInit, OnApplicationShutdown {
     const key = hash.toString('hex');
     const now = Date.now();
     const { idleMinutes } = this.limits();
-    let session = this.listening ? this.cache.get(key) : undefined;
+    let session = this.notices.up ? this.cache.get(key) : undefined;
     if (!session) {
       const rows = await this.ds.query(
         `SELECT id, user_id, created_at, last_used_at, expires_at, second_factor_pending
@@ -122,7 +103,7 @@ export class SessionService implements OnModuleInit, OnApplicationShutdown {
       await this.ds.query(`UPDATE session SET last_used_at = now() WHERE id = $1`, [session.id]);
       session = { ...session, lastUsedAt: new Date(now) };
     }
-    if (this.listening) this.cache.set(key, session);
+    if (this.notices.up) this.cache.set(key, session);
     return session;
   }
 

@@ -1,7 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import pg from 'pg';
-import { logger } from '../common/logger.js';
 import { HAVEN_RUNTIME, type HavenRuntime } from '../common/runtime.js';
+import { NoticeListener } from '../database/notice-listener.js';
 import { PrincipalLoader, type UserFacts } from './principal.loader.js';
 
 /** Sent by the triggers of migration 1764750000000-records-speed at the commit of any change to users' facts. */
@@ -25,38 +24,44 @@ interface Entry {
 @Injectable()
 export class UserFactsCache implements OnModuleInit, OnApplicationShutdown {
   private readonly cache = new Map<string, Entry>();
-  private listener?: pg.Client;
-  private listening = false;
-  private closing = false;
+  private readonly notices: NoticeListener;
   /** Bumped by every notice: a load started before a notice is not cached. */
   private generation = 0;
 
   constructor(
     private readonly loader: PrincipalLoader,
-    @Inject(HAVEN_RUNTIME) private readonly runtime: HavenRuntime,
-  ) {}
+    @Inject(HAVEN_RUNTIME) runtime: HavenRuntime,
+  ) {
+    this.notices = new NoticeListener({
+      url: runtime.databaseUrl,
+      channel: CHANNEL,
+      name: 'haven-user-facts',
+      what: 'user change notices (users are read from the database on every request meanwhile)',
+      onNotice: (payload) => this.onNotice(payload),
+      onUp: () => this.evict(),
+      onDown: () => this.evict(),
+    });
+  }
 
   async onModuleInit(): Promise<void> {
-    await this.listen();
+    await this.notices.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.closing = true;
-    this.listening = false;
+    await this.notices.stop();
     this.cache.clear();
-    await this.listener?.end().catch(() => undefined);
   }
 
   /** The user's current facts (undefined for an unknown user), from memory when a notice would have evicted them. */
   async user(userId: string): Promise<UserFacts | undefined> {
     const now = Date.now();
-    if (this.listening) {
+    if (this.notices.up) {
       const hit = this.cache.get(userId);
       if (hit !== undefined && now - hit.at < MAX_AGE_MS) return hit.facts;
     }
     const generation = this.generation;
     const facts = await this.loader.user(userId);
-    if (this.listening && generation === this.generation) {
+    if (this.notices.up && generation === this.generation) {
       if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
       this.cache.set(userId, { facts, at: now });
     }
@@ -68,30 +73,6 @@ export class UserFactsCache implements OnModuleInit, OnApplicationShutdown {
     this.generation++;
     if (userId === undefined) this.cache.clear();
     else this.cache.delete(userId);
-  }
-
-  private async listen(): Promise<void> {
-    if (this.closing) return;
-    const client = new pg.Client({ connectionString: this.runtime.databaseUrl, application_name: 'haven-user-facts' });
-    client.on('notification', (msg) => this.onNotice(msg.payload ?? ''));
-    client.on('error', (err) => {
-      logger.warn({ err: err.message }, 'user facts notice connection lost; reconnecting');
-      this.listening = false;
-      this.evict();
-      setTimeout(() => void this.listen().catch(() => undefined), 1000).unref();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${CHANNEL}`);
-      this.listener = client;
-      this.evict();
-      this.listening = true;
-    } catch (err) {
-      this.listening = false;
-      logger.warn({ err: String(err) }, 'could not listen for user changes; users are read from the database on every request');
-      await client.end().catch(() => undefined);
-      if (!this.closing) setTimeout(() => void this.listen().catch(() => undefined), 5000).unref();
-    }
   }
 
   private onNotice(payload: string): void {

@@ -1,9 +1,9 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { bundleHash, compileBundles, loadBundles, type CompiledConfig, type LoadedBundle } from '../../engine/index.js';
 import { logger } from '../common/logger.js';
 import { HAVEN_RUNTIME, type HavenRuntime } from '../common/runtime.js';
+import { NoticeListener } from '../database/notice-listener.js';
 import { readConfigDir } from './bundle-files.js';
 import { InvalidBundlesError } from './bundle-report.js';
 import { ConfigRepository } from './config.repository.js';
@@ -34,8 +34,7 @@ export class ActiveConfigService implements OnApplicationBootstrap, BeforeApplic
   private overlay: OverlayState = NO_OVERLAYS;
   private reloading: Promise<CompiledConfig> | undefined;
   private nextReload: Promise<CompiledConfig> | undefined;
-  private listener?: pg.Client;
-  private listening = false;
+  private readonly notices: NoticeListener;
   private closing = false;
   private bootstrapped = false;
   private readonly history = new Map<string, CompiledConfig>();
@@ -43,27 +42,38 @@ export class ActiveConfigService implements OnApplicationBootstrap, BeforeApplic
   constructor(
     private readonly ds: DataSource,
     @Inject(HAVEN_RUNTIME) private readonly runtime: HavenRuntime,
-  ) {}
+  ) {
+    this.notices = new NoticeListener({
+      url: runtime.databaseUrl,
+      channel: CONFIG_CHANNEL,
+      name: 'haven-config',
+      what: 'configuration notices',
+      onNotice: () => this.onNotice(),
+      // Anything activated while the connection was down is picked up now.
+      onUp: () => {
+        if (this.bootstrapped) this.onNotice();
+      },
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.ensureBaseline();
     await this.reload();
     this.bootstrapped = true;
     await this.reportChangedFiles();
-    await this.listen();
+    await this.notices.start();
   }
 
   /** Stops listening and lets a reload in flight finish while the connection pool is still open. */
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
-    this.listening = false;
-    await this.listener?.end().catch(() => undefined);
+    await this.notices.stop();
     await Promise.allSettled([this.reloading, this.nextReload]);
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
-    await this.listener?.end().catch(() => undefined);
+    await this.notices.stop();
   }
 
   /** The compiled active configuration (overlays applied). */
@@ -90,7 +100,7 @@ export class ActiveConfigService implements OnApplicationBootstrap, BeforeApplic
 
   /** Whether changes by other instances reach this one right away (false while the notice connection is down). */
   isListening(): boolean {
-    return this.listening;
+    return this.notices.up;
   }
 
   /** Activates the bundles on disk when nothing is active yet. Returns whether it did. */
@@ -182,31 +192,6 @@ export class ActiveConfigService implements OnApplicationBootstrap, BeforeApplic
     this.history.set(configHash, compiled);
     if (this.history.size > 4) this.history.delete(this.history.keys().next().value as string);
     return compiled;
-  }
-
-  private async listen(): Promise<void> {
-    if (this.closing) return;
-    const client = new pg.Client({ connectionString: this.runtime.databaseUrl, application_name: 'haven-config' });
-    client.on('notification', () => this.onNotice());
-    client.on('error', (err) => {
-      if (this.closing) return;
-      logger.warn({ err: err.message }, 'configuration notice connection lost; reconnecting');
-      this.listening = false;
-      setTimeout(() => void this.listen().catch(() => undefined), 1000).unref();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${CONFIG_CHANNEL}`);
-      this.listener = client;
-      this.listening = true;
-      // Anything activated while the connection was down is picked up now.
-      if (this.bootstrapped) this.onNotice();
-    } catch (err) {
-      this.listening = false;
-      logger.warn({ err: String(err) }, 'could not listen for configuration notices; retrying');
-      await client.end().catch(() => undefined);
-      if (!this.closing) setTimeout(() => void this.listen().catch(() => undefined), 5000).unref();
-    }
   }
 
   private onNotice(): void {

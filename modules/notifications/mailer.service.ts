@@ -1,11 +1,11 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import nodemailer, { type Transporter } from 'nodemailer';
-import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { PrincipalLoader } from '../auth/principal.loader.js';
 import { logger } from '../common/logger.js';
 import { HAVEN_RUNTIME, type HavenRuntime } from '../common/runtime.js';
 import { ActiveConfigService } from '../config/active-config.service.js';
+import { NoticeListener } from '../database/notice-listener.js';
 import { MAIL_CHANNEL } from './notifications.service.js';
 import { NotificationsRepository } from './notifications.repository.js';
 import { renderNotification, type StoredNotification } from './templates/render-notification.js';
@@ -52,7 +52,7 @@ function errorText(error: unknown): string {
 export class MailerService implements OnApplicationBootstrap, OnModuleDestroy {
   private transport?: Transporter;
   private timer?: ReturnType<typeof setInterval>;
-  private listener?: pg.Client;
+  private notices?: NoticeListener;
   private running?: Promise<void>;
   private again = false;
   private closing = false;
@@ -71,7 +71,9 @@ export class MailerService implements OnApplicationBootstrap, OnModuleDestroy {
     this.transport = nodemailer.createTransport(smtpUrl);
     this.timer = setInterval(() => this.wake(), mailPollMs);
     this.timer.unref();
-    void this.listen();
+    // The poll timer delivers anyway; the wake-up on commit only makes it faster.
+    this.notices = new NoticeListener({ url: this.runtime.databaseUrl, channel: MAIL_CHANNEL, name: 'haven-mailer', what: 'mail wake-ups', onNotice: () => this.wake() });
+    void this.notices.start();
     setImmediate(() => this.wake());
   }
 
@@ -83,8 +85,7 @@ export class MailerService implements OnApplicationBootstrap, OnModuleDestroy {
     let timeout: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([this.running?.catch(() => undefined), new Promise((resolve) => (timeout = setTimeout(resolve, SHUTDOWN_WAIT_MS)))]);
     clearTimeout(timeout);
-    await this.listener?.end().catch(() => undefined);
-    this.listener = undefined;
+    await this.notices?.stop();
     this.transport?.close();
   }
 
@@ -106,27 +107,6 @@ export class MailerService implements OnApplicationBootstrap, OnModuleDestroy {
           this.wake();
         }
       });
-  }
-
-  private async listen(): Promise<void> {
-    if (this.closing) return;
-    const client = new pg.Client({ connectionString: this.runtime.databaseUrl, application_name: 'haven-mailer' });
-    client.on('notification', () => this.wake());
-    client.on('error', () => {
-      if (this.closing) return;
-      this.listener = undefined;
-      setTimeout(() => void this.listen(), 5000).unref();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${MAIL_CHANNEL}`);
-      if (this.closing) await client.end();
-      else this.listener = client;
-    } catch {
-      await client.end().catch(() => undefined);
-      // The poll timer still delivers; the wake-up is only faster.
-      if (!this.closing) setTimeout(() => void this.listen(), 5000).unref();
-    }
   }
 
   private async drain(): Promise<void> {
