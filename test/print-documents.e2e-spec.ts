@@ -3,8 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { readBundleDir } from '../modules/config/bundle-files.js';
 import { NotificationsService } from '../modules/notifications/notifications.service.js';
-import { as, login, newGroup, newUser, type TestUser } from './support/factories.js';
+import { as, login, newUser, type TestUser } from './support/factories.js';
 import { newRecord, type TestRecord } from './support/record-factories.js';
+import { CONCERN, newPrintCase, PLAN } from './support/print-fixture.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 /**
@@ -16,8 +17,6 @@ import { startTestApp, type TestApp } from './support/test-app.js';
 
 const NAME = 'Zainab <b>Qwertyuiop</b>';
 const NAME_ESCAPED = 'Zainab &lt;b&gt;Qwertyuiop&lt;/b&gt;';
-const PLAN = 'Counselling-weekly-8841';
-const CONCERN = 'SAFETY-CONCERN-5512';
 
 describe('printing records', () => {
   let t: TestApp;
@@ -36,34 +35,9 @@ describe('printing records', () => {
   beforeAll(async () => {
     t = await startTestApp({ HAVEN_CHROMIUM_PATH: 'off' });
     ds = t.app.get(DataSource);
-    const group = await newGroup(ds);
-    owner = await newUser(ds, { roles: ['gbv_caseworker'], agency: 'AG-P', groups: [group.code] });
-    supervisor = await newUser(ds, { roles: ['gbv_supervisor'], agency: 'AG-P', groups: [group.code] });
-    partner = await newUser(ds, { roles: ['gbv_referral_partner'], agency: 'AG-HEALTH' });
-    outsider = await newUser(ds, { roles: ['gbv_caseworker'], agency: 'AG-OTHER' });
-    record = await newRecord(ds, {
-      module: 'gbv',
-      recordType: 'case',
-      owner,
-      sharedWith: [partner],
-      data: {
-        consent_for_services: true,
-        name: NAME,
-        age: 27,
-        sex: 'female',
-        occupation: 'Teacher',
-        action_plan_section: [{ _id: randomUUID(), action_plan_description: PLAN, service_type: 'psychosocial_service' }],
-        safety_plan_needed: true,
-        safety_plan_main_concern: CONCERN,
-      },
-    });
-    const [row] = await ds.query(
-      `INSERT INTO record_transition (kind, record_id, status, from_user, from_agency, to_user, to_agency, service, shared_forms)
-       VALUES ('referral', $1, 'accepted', $2, 'AG-P', $3, 'AG-HEALTH', 'health_medical_service', ARRAY['gbv_survivor_information']) RETURNING id`,
-      [record.id, owner.id, partner.id],
-    );
-    referralId = row.id;
-    for (const user of [owner, supervisor, partner, outsider]) tokens[user.username] = await login(t, user.username, user.password);
+    const c = await newPrintCase(t, ds, NAME);
+    ({ owner, supervisor, partner, outsider, record, referralId } = c);
+    Object.assign(tokens, c.tokens);
   });
 
   afterAll(async () => {
