@@ -193,7 +193,7 @@ export type {
 
 // ---- abilities (roles -> permissions) -----------------------------------------------------------
 export { buildAbility } from './abilities/build-ability.js';
-export { redactRecordData } from './abilities/redact.js';
+export { redactionNeeded, redactRecordData } from './abilities/redact.js';
 export { NO_FIELDS, RECORD_SUBJECT } from './abilities/casl-rules.js';
 export type {
   AbilityUser,

@@ -1,7 +1,7 @@
 /** redactRecordData: only readable keys and subform children survive; the input is never touched. */
 import { describe, expect, it } from '@jest/globals';
 import { deepFreeze } from '../util/objects.js';
-import { redactRecordData } from './redact.js';
+import { redactionNeeded, redactRecordData } from './redact.js';
 
 const DATA = deepFreeze({
   name: 'Amina',
@@ -48,5 +48,29 @@ describe('redactRecordData', () => {
     const out = redactRecordData(data, new Set(['age', '__proto__', 'constructor']));
     expect(out).toEqual({ age: 3 });
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+  });
+});
+
+describe('redactionNeeded', () => {
+  const ALL = ['name', 'age', 'tally', 'attachments', 'perps', 'perps.psex', 'perps.pname', 'contacts', 'contacts.phone'];
+  const cases: Array<[string, Record<string, unknown>, string[]]> = [
+    ['every path readable', DATA, ALL],
+    ['more paths readable than the data has', { age: 1 }, [...ALL, 'notes']],
+    ['a top-level key not readable', DATA, ALL.filter((p) => p !== 'name')],
+    ['a subform child not readable', DATA, ALL.filter((p) => p !== 'perps.pname')],
+    ['a subform without any readable child listed is kept whole', DATA, ALL.filter((p) => !p.startsWith('perps.'))],
+    ['a subform row that is not an object', { perps: [{ _id: 'r1' }, 'junk'] }, ['perps', 'perps.psex']],
+    ['a non-array value of a subform key', { perps: null }, ['perps', 'perps.psex']],
+    ['an own __proto__ key', JSON.parse('{"__proto__": 1, "age": 3}') as Record<string, unknown>, ['age', '__proto__']],
+    ['an own __proto__ key in a subform row', JSON.parse('{"perps": [{"_id": "r1", "__proto__": 1}]}') as Record<string, unknown>, ['perps', 'perps.__proto__']],
+    ['nothing readable, no data', {}, []],
+    ['nothing readable, some data', { age: 1 }, []],
+  ];
+
+  it.each(cases)('is false exactly when the redacted copy equals the data: %s', (_name, data, readable) => {
+    const set = new Set(readable);
+    const copy = redactRecordData(data, set);
+    const equal = JSON.stringify(copy) === JSON.stringify(data) && Object.keys(copy).length === Object.keys(data).length;
+    expect(redactionNeeded(data, set)).toBe(!equal);
   });
 });

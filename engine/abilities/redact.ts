@@ -44,6 +44,31 @@ function redactRows(rows: unknown, children: ReadonlySet<string>): unknown {
   });
 }
 
+/**
+ * Whether `redactRecordData(data, readable)` would leave anything out: an own key that is not readable (or is
+ * `__proto__`), a subform value with a row that is not an object, or a subform row key that is neither `_id` nor
+ * a readable child. When it returns false the redacted copy would equal `data` key for key, row for row, so a
+ * caller that owns `data` (parsed for this one use) may hand it out as it is instead of copying it.
+ */
+export function redactionNeeded(data: Record<string, unknown>, readable: ReadonlySet<string>): boolean {
+  const children = subformChildren(readable);
+  for (const key in data) {
+    if (!hasOwn(data, key)) continue;
+    if (!readable.has(key) || key === UNSAFE_KEY) return true;
+    const rowKeys = children.get(key);
+    const rows = data[key];
+    if (rowKeys === undefined || !Array.isArray(rows)) continue;
+    for (const row of rows) {
+      if (!isPlainObject(row)) return true;
+      for (const rowKey in row) {
+        if (!hasOwn(row, rowKey)) continue;
+        if (rowKey !== '_id' && (!rowKeys.has(rowKey) || rowKey === UNSAFE_KEY)) return true;
+      }
+    }
+  }
+  return false;
+}
+
 export function redactRecordData(data: Record<string, unknown>, readable: ReadonlySet<string>): Record<string, unknown> {
   const children = subformChildren(readable);
   const out: Record<string, unknown> = {};

@@ -13,14 +13,28 @@
 import type { ExportCellType } from '../bundle/schema/export.js';
 import type { Cell } from './types.js';
 
-/** Characters a spreadsheet may read as the start of a formula (or a DDE command). */
-const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+/** Characters a spreadsheet may read as the start of a formula (or a DDE command), as a pattern (`isFormulaLike` tests them one by one). */
+export const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
 /** Our own neutralising quote, in front of such a character. */
 const NEUTRALISED = /^'(?=[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20])/;
 
-/** True for text that a spreadsheet could evaluate. */
+/** True for text that a spreadsheet could evaluate (FORMULA_START, tested on the first code unit: exports call it per cell). */
 export function isFormulaLike(text: string): boolean {
-  return FORMULA_START.test(text);
+  switch (text.charCodeAt(0)) {
+    case 0x3d: // =
+    case 0x2b: // +
+    case 0x2d: // -
+    case 0x40: // @
+    case 0x09: // tab
+    case 0x0d: // carriage return
+    case 0xff1d:
+    case 0xff0b:
+    case 0xff0d:
+    case 0xff20:
+      return true;
+    default:
+      return false;
+  }
 }
 
 /**
@@ -28,7 +42,7 @@ export function isFormulaLike(text: string): boolean {
  * (see above); numbers, null and other text are returned as they are.
  */
 export function spreadsheetSafe<T>(value: T): T | string {
-  return typeof value === 'string' && FORMULA_START.test(value) ? `'${value}` : value;
+  return typeof value === 'string' && isFormulaLike(value) ? `'${value}` : value;
 }
 
 /** Undoes `spreadsheetSafe` (imports): the leading quote before a formula character is dropped. */

@@ -6,7 +6,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { EngineError } from '../compile/engine-error.js';
 import { compileOrThrow, loadIssues, makeBundle, type BundleSpec } from '../testing/bundle-factory.js';
-import { isFormulaLike, spreadsheetSafe, toCell, unneutralise } from './cells.js';
+import { FORMULA_START, isFormulaLike, spreadsheetSafe, toCell, unneutralise } from './cells.js';
 import { compileExportMapping, listExportMappings } from './compile-export.js';
 
 type Json = Record<string, unknown>;
@@ -234,6 +234,16 @@ describe('export mapping checks', () => {
 });
 
 describe('spreadsheet safety', () => {
+  it('isFormulaLike agrees with FORMULA_START on every first code unit', () => {
+    const disagree: number[] = [];
+    for (let code = 0; code <= 0xffff; code++) {
+      const text = `${String.fromCharCode(code)}x`;
+      if (isFormulaLike(text) !== FORMULA_START.test(text)) disagree.push(code);
+    }
+    expect(disagree).toEqual([]);
+    expect(isFormulaLike('')).toBe(false);
+  });
+
   it.each<[unknown, unknown]>([
     ['=1+1', "'=1+1"],
     ['=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'],

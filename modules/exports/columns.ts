@@ -1,4 +1,4 @@
-import { localizeForms, type CompiledConfig, type CompiledRecordType, type LocalizedField } from '../../engine/index.js';
+import { isFormulaLike, localizeForms, spreadsheetSafe, type CompiledConfig, type CompiledRecordType, type LocalizedField } from '../../engine/index.js';
 
 /**
  * The columns of the generic exports (CSV, XLSX, JSON): the record type's forms and their top-level fields,
@@ -106,4 +106,28 @@ export function displayValue(value: unknown, col: ExportColumn): string | number
   if (typeof value === 'string') return col.optionLabel ? col.optionLabel(value) ?? value : value;
   if (typeof value === 'number' || typeof value === 'boolean') return value;
   return JSON.stringify(value);
+}
+
+const safeText = (text: string): string => (isFormulaLike(text) ? `'${text}` : text);
+
+/**
+ * `spreadsheetSafe(displayValue(value, col))`, specialised for one column once: the common values of its kind (text,
+ * an option's value, a number or a yes/no) take a short path, anything else the general one. Exports call it for
+ * every cell of every record (the specs hold both equal).
+ */
+export function cellOf(col: ExportColumn): (value: unknown) => string | number | boolean | null {
+  const general = (value: unknown) => spreadsheetSafe(displayValue(value, col));
+  if (col.children) return general;
+  const label = col.optionLabel;
+  if (label) {
+    return (value) => {
+      if (typeof value !== 'string') return general(value);
+      return safeText(label(value) ?? value);
+    };
+  }
+  return (value) => {
+    if (typeof value === 'string') return safeText(value);
+    if (typeof value === 'number' || typeof value === 'boolean') return value;
+    return general(value);
+  };
 }

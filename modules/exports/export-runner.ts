@@ -1,9 +1,5 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import { compileExportMapping, type ExportMeta, type HavenAbility } from '../../engine/index.js';
 import { AuditService } from '../audit/audit.service.js';
 import { PrincipalLoader } from '../auth/principal.loader.js';
@@ -16,6 +12,7 @@ import { recordView } from '../records/record-view.js';
 import { RECORD_COLUMNS, toRecordRow } from '../records/record.types.js';
 import { scopeSql } from '../records/scope-sql.js';
 import { exportForms } from './columns.js';
+import { DatabaseFileSink } from './file-sink.js';
 import { planExport } from './export-request.js';
 import { loadExportSettings, type ExportSettings } from './exports-settings.js';
 import { ExportsRepository, FILE_CHUNK_BYTES, type ExportJobRow } from './exports.repository.js';
@@ -52,8 +49,9 @@ const CURSOR_SQL_COLUMNS = `${RECORD_COLUMNS_FOR_EXPORT}, o.code AS owner_code, 
  * it, the records read through a server-side cursor (`DECLARE … CURSOR` + `FETCH n` in one REPEATABLE READ
  * transaction: one snapshot, flat memory) in creation order (served by the record type's created_at index, so
  * the cursor streams instead of sorting the whole result first), each redacted with `recordView` and handed to the
- * format's writer, which streams into a temporary file. Only a complete file is stored: its chunks and the
- * job's `done` state in ONE transaction, and only while this run still holds the job's attempt.
+ * format's writer, which streams the file into `export_file` inside a transaction of its own (DatabaseFileSink).
+ * Only a complete file is stored: its chunks and the job's `done` state are committed in that ONE transaction, and
+ * only while this run still holds the job's attempt; any failure rolls it back.
  */
 @Injectable()
 export class ExportRunner {
@@ -140,17 +138,21 @@ export class ExportRunner {
     const scopedWhere = `${where}\n  AND ${scopeSql(ability.recordConditions('read', type.module, type.key), params)}`;
     const from = `record r JOIN app_user o ON o.id = r.owner_id LEFT JOIN app_user cu ON cu.id = r.created_by LEFT JOIN agency ca ON ca.id = cu.agency_id`;
 
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'haven-export-'));
-    const file = path.join(dir, 'export');
+    // Two connections: the cursor's snapshot (REPEATABLE READ, read only) and the file's transaction, which takes
+    // the file's chunks as they are written and commits them with the `done` state (or not at all).
     const qr = this.ds.createQueryRunner();
+    const fileQr = this.ds.createQueryRunner();
     let rowsWritten = 0;
+    let out: DatabaseFileSink | undefined;
     try {
       await qr.connect();
+      await fileQr.connect();
       await qr.startTransaction('REPEATABLE READ');
+      await fileQr.startTransaction();
       const [{ n: total }] = await qr.query(`SELECT count(*)::int AS n FROM record r WHERE ${scopedWhere}`, params.values);
       if (!(await this.repo.progress(job.id, job.attempt, 0, total))) throw new Superseded();
 
-      const out = createWriteStream(file);
+      out = new DatabaseFileSink(fileQr.manager, job.id, FILE_CHUNK_BYTES);
       const writer = plan.format.create({ compiled, type, locale: plan.locale, labels: plan.labels, forms, ...(mapping ? { mapping } : {}), out });
       const batch = this.settings.batchRows;
       for (let pass = 0; pass < writer.passes; pass++) {
@@ -174,7 +176,7 @@ export class ExportRunner {
             const r = rows[i];
             rows[i] = undefined as never; // the batch keeps no record already written
             r.data = typeof r.data === 'string' ? JSON.parse(r.data) : null;
-            const view = recordView(toRecordRow(r), ability);
+            const view = recordView(toRecordRow(r), ability, { owned: true });
             const meta: ExportMeta = {
               owner: { username: view.owner, code: (r.owner_code as string | null) ?? null },
               agency: { code: (r.creator_agency_code as string | null) ?? null },
@@ -195,35 +197,26 @@ export class ExportRunner {
       }
       await writer.end();
       await qr.commitTransaction();
+      await this.store(job, fileQr, out.size, rowsWritten, plan.format.extension, plan.format.contentType, systemSettings(compiled).exports.fileTtlHours);
     } catch (err) {
-      if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
-      await rm(dir, { recursive: true, force: true });
+      out?.destroy();
+      for (const runner of [qr, fileQr]) if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       throw err;
     } finally {
       await qr.release();
-    }
-
-    try {
-      await this.store(job, file, rowsWritten, plan.format.extension, plan.format.contentType, systemSettings(compiled).exports.fileTtlHours);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+      await fileQr.release();
     }
   }
 
-  /** The finished file and the `done` state in one transaction (only while this run holds the job). */
-  private async store(job: ExportJobRow, file: string, rowsWritten: number, extension: string, contentType: string, ttlHours: number): Promise<void> {
-    const size = (await stat(file)).size;
+  /** The `done` state and the audit row in the file's transaction, committed with its chunks (only while this run holds the job). */
+  private async store(job: ExportJobRow, fileQr: QueryRunner, size: number, rowsWritten: number, extension: string, contentType: string, ttlHours: number): Promise<void> {
     const name = `${job.module}-${job.recordType}-${job.createdAt.toISOString().slice(0, 10)}-${job.id.slice(0, 8)}.${extension}`;
-    await this.ds.transaction(async (tx) => {
-      if (!(await this.repo.markDone(tx, job.id, job.attempt, { name, contentType, size, rowsWritten, ttlHours }))) throw new Superseded();
-      let seq = 0;
-      const stream = createReadStream(file, { highWaterMark: FILE_CHUNK_BYTES });
-      for await (const chunk of stream) await this.repo.insertChunk(tx, job.id, seq++, chunk as Buffer);
-      await this.auditEnd(job, 'completed', { rows: rowsWritten, size }, tx);
-    });
+    if (!(await this.repo.markDone(fileQr.manager, job.id, job.attempt, { name, contentType, size, rowsWritten, ttlHours }))) throw new Superseded();
+    await this.auditEnd(job, 'completed', { rows: rowsWritten, size }, fileQr.manager);
+    await fileQr.commitTransaction();
   }
 
-  private async auditEnd(job: ExportJobRow, outcome: 'completed' | 'failed', details: Record<string, unknown>, tx = this.ds.manager): Promise<void> {
+  private async auditEnd(job: ExportJobRow, outcome: 'completed' | 'failed', details: Record<string, unknown>, tx: EntityManager = this.ds.manager): Promise<void> {
     await this.audit.record(
       {
         actorId: job.requestedBy,

@@ -170,10 +170,6 @@ export class ExportsRepository {
     return rows[0].n === 1;
   }
 
-  async insertChunk(tx: EntityManager, id: string, seq: number, bytes: Buffer): Promise<void> {
-    await tx.query(`INSERT INTO export_file (job_id, seq, bytes) VALUES ($1, $2, $3)`, [id, seq, bytes]);
-  }
-
   /** Fails a job (attempt given: only while that run holds it). */
   async markFailed(id: string, code: string, message: string, attempt?: number): Promise<boolean> {
     const rows = await this.ds.query(

@@ -181,7 +181,7 @@ export class RecordsReadService {
       rows = await this.ds.query(sql.items, sql.itemsParams);
       total = totalFromCount(n, planRows(await this.ds.query(sql.explain, sql.params)));
     }
-    const items = rows.map((r) => recordView(toRecordRow(r), ability));
+    const items = rows.map((r) => recordView(toRecordRow(r), ability, { owned: true }));
     await this.auditIdentifying(actor, type, items, { list: true });
     return { items, ...total, page: query.page, pageSize: query.pageSize };
   }

@@ -1,5 +1,5 @@
 import { spreadsheetSafe } from '../../../engine/index.js';
-import { displayValue, type ExportColumn } from '../columns.js';
+import { cellOf, type ExportColumn } from '../columns.js';
 import { CsvBuffer, csvLine } from './csv-line.js';
 import type { ExportFormatDefinition, ExportWriter, ExportWriterContext } from './writer.js';
 import { writeChunk } from './writer.js';
@@ -22,6 +22,8 @@ export const csvFormat: ExportFormatDefinition = {
   generic: true,
   create(ctx: ExportWriterContext): ExportWriter {
     const columns: ExportColumn[] = ctx.forms.flatMap((f) => f.columns);
+    const keys = columns.map((c) => c.key);
+    const cells = columns.map(cellOf);
     const done = new Promise<void>((resolve, reject) => {
       ctx.out.on('error', reject);
       ctx.out.on('finish', resolve);
@@ -40,10 +42,7 @@ export const csvFormat: ExportFormatDefinition = {
         buffer.cell(view.createdAt);
         buffer.cell(view.updatedAt);
         const data = view.data;
-        for (let i = 0; i < columns.length; i++) {
-          const c = columns[i];
-          buffer.cell(spreadsheetSafe(displayValue(data[c.key], c)));
-        }
+        for (let i = 0; i < keys.length; i++) buffer.cell(cells[i](data[keys[i]]));
         buffer.endLine();
         if (buffer.length < CHUNK_BYTES) return true;
         const drained = writeChunk(ctx.out, buffer.take());
