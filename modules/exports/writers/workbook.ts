@@ -49,8 +49,10 @@ export class SheetWriter {
 
   /** One row; `kinds[i]` says how cell i is written (text by default). */
   add(values: readonly unknown[], kinds?: readonly CellKind[]): void {
-    const cells: ExcelJS.CellValue[] = values.map((v, i) => {
-      if (v === null || v === undefined || v === '') return null;
+    // An empty cell is left out (undefined), not written as a null cell: exceljs then makes no cell object for it,
+    // and a reader sees the same empty cell (Incident Recorder rows are about half empty).
+    const cells: (ExcelJS.CellValue | undefined)[] = values.map((v, i) => {
+      if (v === null || v === undefined || v === '') return undefined;
       const kind = kinds?.[i] ?? 'text';
       if (kind === 'date') {
         const d = dateCell(v);
@@ -63,7 +65,10 @@ export class SheetWriter {
     const row = this.ws.addRow(cells);
     // One shared style object per kind: exceljs caches a style's id by object, so styling costs once per sheet,
     // not once per cell (a fresh style object per cell made the style table the slowest part of a big export).
-    for (let i = 0; i < cells.length; i++) row.getCell(i + 1).style = cells[i] instanceof Date ? DATE_STYLE : PLAIN_STYLE;
+    for (let i = 0; i < cells.length; i++) {
+      const value = cells[i];
+      if (value !== undefined) row.getCell(i + 1).style = value instanceof Date ? DATE_STYLE : PLAIN_STYLE;
+    }
     row.commit();
   }
 
