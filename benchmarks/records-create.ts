@@ -11,9 +11,12 @@
  * CPU per create is the server process's own CPU time (Linux /proc) over the Haven phase divided by the creates;
  * the database's CPU is not included.
  *
- * Run: `npm run bench:create [-- --db embedded|postgres|both] [--seconds 15] [--clients 16]`
+ * Run: `npm run bench:create [-- --db embedded|postgres|both] [--seconds 15] [--clients 16] [--server <main.js>]`
+ * (`--server`: another build of the server, e.g. a copy of an earlier revision's `dist/modules/main.js`; it must
+ * be able to resolve this checkout's `node_modules`).
  */
 import http from 'node:http';
+import path from 'node:path';
 import pg from 'pg';
 import { setLogLevel } from '../modules/common/logger.js';
 import { openDatabase } from '../modules/database/open-database.js';
@@ -24,13 +27,14 @@ import { RecordSource } from '../modules/seed/record-source.js';
 import { seedDemo } from '../modules/seed/seed-demo.js';
 import { loadEnv } from '../modules/settings/env.js';
 import { databaseKinds, fmt, freshServerTarget, machine, ms, numberArg, repoRoot, serverVersion, timing, type DatabaseKind, type Timing } from './support/bench-env.js';
-import { cpuMs, login, startHaven, stopHaven } from './support/haven-process.js';
+import { cpuMs, login, MAIN, startHaven, stopHaven } from './support/haven-process.js';
 
 const SECONDS = numberArg('seconds', 15);
 const CLIENTS = numberArg('clients', 16);
 const BODIES = 4000;
 const PASSWORD = 'benchmark-demo-password';
 const ADMIN_PASSWORD = 'benchmark-admin-password';
+const SERVER = ((at) => (at > 0 ? path.resolve(process.argv[at + 1] ?? '') : MAIN))(process.argv.indexOf('--server'));
 
 interface Body {
   readonly json: string;
@@ -103,7 +107,7 @@ interface Result {
 
 async function benchmark(kind: DatabaseKind, log: (line: string) => void): Promise<Result> {
   const target = await freshServerTarget(kind);
-  const haven = await startHaven({ ...target.env, HAVEN_ADMIN_PASSWORD: ADMIN_PASSWORD });
+  const haven = await startHaven({ ...target.env, HAVEN_ADMIN_PASSWORD: ADMIN_PASSWORD }, 60_000, SERVER);
   try {
     const env = loadEnv({ ...target.env, HAVEN_ADMIN_PASSWORD: ADMIN_PASSWORD, LOG_LEVEL: 'error' }, repoRoot);
     const db = await openDatabase(env, 'cli');

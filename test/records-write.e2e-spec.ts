@@ -102,6 +102,9 @@ describe('records: the write path', () => {
       expect(res.headers.etag).toBe('"1"');
       expect(res.headers.location).toBe(`/api/v1/records/incident/${body.id}`);
       expect(body.data).toEqual(incident);
+      // The answer is built from what was sent and what the database made (id, timestamps): it says what a read says.
+      const read = (await api.worker.get(`${RECORDS}/incident/${body.id}`).expect(200)).body;
+      for (const key of Object.keys(body)) expect([key, read[key]]).toEqual([key, body[key]]);
 
       const row = await stored(body.id);
       expect(row).toMatchObject({ owner_id: worker.id, owner_agency: 'HOME', owner_groups: ['home-gbv'], created_by: worker.id, updated_by: worker.id, field_versions: {} });

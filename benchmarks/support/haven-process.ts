@@ -21,8 +21,11 @@ export interface HavenProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts Haven with `env` on a free port and resolves once GET /health answers 200. */
-export async function startHaven(env: Record<string, string>, timeoutMs = 60_000): Promise<HavenProcess> {
+/**
+ * Starts Haven with `env` on a free port and resolves once GET /health answers 200. `main` runs another build of
+ * the server (e.g. a copy of an earlier revision's `dist/`, to compare two revisions in the same minutes).
+ */
+export async function startHaven(env: Record<string, string>, timeoutMs = 60_000, main: string = MAIN): Promise<HavenProcess> {
   const port = await freeLoopbackPort();
   const childEnv: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'error', HOST: '127.0.0.1', ...env, PORT: String(port) };
   // The jest harness's own variables are not the server's business.
@@ -30,7 +33,7 @@ export async function startHaven(env: Record<string, string>, timeoutMs = 60_000
   if (childEnv.DATABASE_URL === '') delete childEnv.DATABASE_URL;
   // HAVEN_BENCH_NODE_ARGS: extra node flags for the server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it).
   const nodeArgs = (process.env.HAVEN_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, MAIN], { cwd: repoRoot, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, main], { cwd: repoRoot, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
   child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));

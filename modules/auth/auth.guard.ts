@@ -19,6 +19,14 @@ function bearer(req: Request): string | undefined {
   return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
 }
 
+/** What a route declares to the guard (read once per route: the decorators never change at run time). */
+interface RouteRules {
+  readonly isPublic: boolean;
+  readonly restrictedOk: boolean;
+  readonly secondFactorRoute: boolean;
+  readonly needed: { action: string; subject: AdminSubject } | undefined;
+}
+
 /**
  * The one gate in front of every route: a live session (unless the route is public), the restrictions of a
  * session that still owes a password change or a second factor, and the admin permission the route declares.
@@ -33,9 +41,28 @@ export class AuthGuard implements CanActivate {
     private readonly facts: UserFactsCache,
   ) {}
 
+  /** Route rules per handler (each handler belongs to one controller class). */
+  private readonly rules = new WeakMap<object, RouteRules>();
+
+  private rulesFor(ctx: ExecutionContext): RouteRules {
+    const handler = ctx.getHandler();
+    let rules = this.rules.get(handler);
+    if (rules === undefined) {
+      const targets = [handler, ctx.getClass()];
+      rules = {
+        isPublic: this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets) === true,
+        restrictedOk: this.reflector.getAllAndOverride<boolean>(ALLOW_RESTRICTED_SESSION, targets) === true,
+        secondFactorRoute: this.reflector.getAllAndOverride<boolean>(SECOND_FACTOR_ROUTE, targets) === true,
+        needed: this.reflector.getAllAndOverride<{ action: string; subject: AdminSubject } | undefined>(REQUIRED_PERMISSION, targets),
+      };
+      this.rules.set(handler, rules);
+    }
+    return rules;
+  }
+
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    const targets = [ctx.getHandler(), ctx.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+    const { isPublic, restrictedOk, secondFactorRoute, needed } = this.rulesFor(ctx);
+    if (isPublic) return true;
     const req = ctx.switchToHttp().getRequest<Request & RequestWithPrincipal>();
     const token = bearer(req);
     // Built only when needed (an error's stack trace costs more than the rest of a signed-in request's check).
@@ -51,8 +78,6 @@ export class AuthGuard implements CanActivate {
     const principal = this.loader.principal(user, session.id);
     req.principal = principal;
 
-    const restrictedOk = this.reflector.getAllAndOverride<boolean>(ALLOW_RESTRICTED_SESSION, targets) === true;
-    const secondFactorRoute = this.reflector.getAllAndOverride<boolean>(SECOND_FACTOR_ROUTE, targets) === true;
     if (session.secondFactorPending && !secondFactorRoute) {
       throw new HavenError('unauthenticated', 'Enter the code from your authenticator app first.', [
         { code: 'second_factor_required', path: '', message: 'POST /api/v1/auth/second-factor with the code.' },
@@ -71,7 +96,6 @@ export class AuthGuard implements CanActivate {
       }
     }
 
-    const needed = this.reflector.getAllAndOverride<{ action: string; subject: AdminSubject } | undefined>(REQUIRED_PERMISSION, targets);
     if (needed && !principal.ability.can(needed.action, needed.subject)) {
       await this.audit.record({
         actorId: principal.userId,

@@ -4,7 +4,7 @@ import { HAVEN_RUNTIME, type HavenRuntime } from '../common/runtime.js';
 import { NoticeListener } from '../database/notice-listener.js';
 import { ActiveConfigService } from '../config/active-config.service.js';
 import { systemSettings } from '../config/system-settings.js';
-import { newToken, tokenHash } from './tokens.js';
+import { newToken, tokenHash, tokenHashHex } from './tokens.js';
 
 export interface SessionRow {
   id: string;
@@ -80,8 +80,7 @@ export class SessionService implements OnModuleInit, OnApplicationShutdown {
 
   /** The live session behind a token, or undefined (unknown, revoked, idle too long, or past its end). */
   async resolve(token: string): Promise<SessionRow | undefined> {
-    const hash = tokenHash(token);
-    const key = hash.toString('hex');
+    const key = tokenHashHex(token);
     const now = Date.now();
     const { idleMinutes } = this.limits();
     let session = this.notices.up ? this.cache.get(key) : undefined;
@@ -89,7 +88,7 @@ export class SessionService implements OnModuleInit, OnApplicationShutdown {
       const rows = await this.ds.query(
         `SELECT id, user_id, created_at, last_used_at, expires_at, second_factor_pending
            FROM session WHERE token_hash = $1 AND revoked_at IS NULL`,
-        [hash],
+        [Buffer.from(key, 'hex')],
       );
       if (rows.length === 0) return undefined;
       session = toSession(rows[0]);

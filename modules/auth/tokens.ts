@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /** Opaque bearer tokens: 256 random bits; only their SHA-256 is stored, so a database leak yields no token. */
 const PREFIX = 'hvn_';
@@ -8,7 +8,12 @@ export function newToken(): string {
 }
 
 export function tokenHash(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
+  return Buffer.from(tokenHashHex(token), 'hex');
+}
+
+/** The same hash as hex (the session cache's key); one-shot hashing, as it runs on every signed-in request. */
+export function tokenHashHex(token: string): string {
+  return hash('sha256', token, 'hex');
 }
 
 /** Cheap shape check before any database work: anything else is simply not a Haven token. */

@@ -13,6 +13,8 @@ export function requestContext(req: Request, res: Response, next: NextFunction):
   const id = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
   (req as HavenRequest).id = id;
   res.setHeader('X-Request-Id', id);
+  // The request line is logged at info level: below it (LOG_LEVEL=warn or error) no request pays for the listener.
+  if (!logger.isLevelEnabled('info')) return next();
   const started = process.hrtime.bigint();
   res.on('finish', () => {
     // Never the body, the query string or headers: they may carry record data or secrets.
@@ -39,7 +41,8 @@ const NON_JSON_ROUTES: RegExp[] = [/\/attachments$/, /\/locations\/import$/, /\/
 export function requireJsonBodies(req: Request, _res: Response, next: NextFunction): void {
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
   if (!hasBody || !['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method)) return next();
-  if (req.is(['application/json', 'application/*+json'])) return next();
+  // The usual header first, without parsing it; anything else goes through the full media type check.
+  if (req.headers['content-type'] === 'application/json' || req.is(['application/json', 'application/*+json'])) return next();
   if (NON_JSON_ROUTES.some((r) => r.test(req.path))) return next();
   next(
     new HavenError('unsupported_media_type', 'This route takes a JSON body (Content-Type: application/json).', [

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { FieldChange } from './merge.js';
 import { RECORD_COLUMNS, type RecordRow, toRecordRow } from './record.types.js';
@@ -23,6 +24,8 @@ export interface NewRecord {
   module: string;
   recordType: string;
   ownerId: string;
+  /** The owner's username (the creating user's), for the returned row: no join back to app_user. */
+  ownerUsername: string;
   ownerAgency: string | null;
   ownerGroups: readonly string[];
   status: string;
@@ -62,20 +65,30 @@ function withData(row: Record<string, unknown>, data: Record<string, unknown>, f
 const AUDIT_INSERT = `
     INSERT INTO audit_log (actor_id, actor, action, object_type, object_id, client_ip, request_id, details)`;
 
+/**
+ * A new record returns only what the database makes (id and timestamps): every other column of the row is what
+ * the caller sent or a column default, so nothing is joined or read back.
+ */
 const INSERT_RECORD = `
   WITH r AS (
     INSERT INTO record (short_id, display_id, module, record_type, owner_id, owner_agency, owner_groups, status,
                         bundle_hash, data, created_by, updated_by)
     VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8, $9, $10::jsonb, $5, $5)
     ON CONFLICT (short_id) DO NOTHING
-    RETURNING *
+    RETURNING id, version, created_at, updated_at
   ), h AS (
     INSERT INTO record_history (record_id, version, actor_id, action, changes)
     SELECT r.id, r.version, $5, 'create', $11::jsonb FROM r
   ), a AS (${AUDIT_INSERT}
     SELECT $5, $12, 'record.create', 'record', r.id::text, $13, $14, $15::jsonb FROM r
   )
-  SELECT ${RETURNED} FROM r JOIN app_user o ON o.id = r.owner_id`;
+  SELECT r.id, r.version, r.created_at, r.updated_at FROM r`;
+
+/**
+ * Creates outside a caller's transaction run as a named prepared statement on the pool: PostgreSQL parses and
+ * plans the statement once per connection instead of on every create.
+ */
+const INSERT_RECORD_STATEMENT = 'haven_record_insert';
 
 const LOCK_RECORD = `SELECT ${RECORD_COLUMNS} FROM record r JOIN app_user o ON o.id = r.owner_id
   WHERE r.id = $1 AND r.record_type = $2 FOR UPDATE OF r`;
@@ -127,9 +140,9 @@ export class RecordsRepository {
     changes: readonly FieldChange[],
     audit: AuditContext,
     auditDetails: Record<string, unknown>,
-    tx: EntityManager = this.ds.manager,
+    tx?: EntityManager,
   ): Promise<RecordRow | undefined> {
-    const rows: Record<string, unknown>[] = await tx.query(INSERT_RECORD, [
+    const values = [
       record.shortId,
       record.displayId,
       record.module,
@@ -145,8 +158,37 @@ export class RecordsRepository {
       audit.clientIp,
       audit.requestId,
       JSON.stringify(auditDetails),
-    ]);
-    return rows[0] === undefined ? undefined : withData(rows[0], record.data, {});
+    ];
+    const rows: Record<string, unknown>[] =
+      tx === undefined ? (await this.pool().query({ name: INSERT_RECORD_STATEMENT, text: INSERT_RECORD, values })).rows : await tx.query(INSERT_RECORD, values);
+    const made = rows[0];
+    if (made === undefined) return undefined;
+    return {
+      id: made.id as string,
+      shortId: record.shortId,
+      displayId: record.displayId,
+      module: record.module,
+      recordType: record.recordType,
+      ownerId: record.ownerId,
+      ownerUsername: record.ownerUsername,
+      ownerAgency: record.ownerAgency,
+      ownerGroups: [...record.ownerGroups],
+      sharedWith: [],
+      status: record.status,
+      flags: [],
+      disabled: false,
+      version: made.version as number,
+      bundleHash: record.bundleHash,
+      data: record.data,
+      fieldVersions: {},
+      createdAt: new Date(made.created_at as string),
+      updatedAt: new Date(made.updated_at as string),
+    };
+  }
+
+  /** The pg pool under the DataSource (the same connections TypeORM uses), for named prepared statements. */
+  private pool(): pg.Pool {
+    return (this.ds.driver as unknown as { master: pg.Pool }).master;
   }
 
   /** The record, locked until the transaction ends; undefined when there is none of that type with that id. */

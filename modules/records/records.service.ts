@@ -139,6 +139,7 @@ export class RecordsService {
           module: rt.module,
           recordType: rt.key,
           ownerId: p.userId,
+          ownerUsername: p.username,
           ownerAgency: p.agencyCode,
           ownerGroups: p.groupCodes,
           status: initialStatus(rt),
