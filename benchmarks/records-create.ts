@@ -8,8 +8,9 @@
  * audit row in one transaction per record (one statement, as the write path does), with no HTTP, no session,
  * no ability and no engine. Baseline, Haven, baseline again; the ratio uses the mean of the two baselines.
  *
- * CPU per create is the server process's own CPU time (Linux /proc) over the Haven phase divided by the creates;
- * the database's CPU is not included.
+ * CPU per create is the server's own CPU time (Linux /proc: the process and, with `HAVEN_WORKERS` > 1, its worker
+ * processes) over the Haven phase divided by the creates; the database's CPU is not included. The server inherits
+ * the environment, so `HAVEN_WORKERS=2 npm run bench:create …` measures a cluster of two workers.
  *
  * Run: `npm run bench:create [-- --db embedded|postgres|both] [--seconds 15] [--clients 16] [--server <main.js>]`
  * (`--server`: another build of the server, e.g. a copy of an earlier revision's `dist/modules/main.js`; it must

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { freeLoopbackPort } from '../../modules/database/embedded-postgres.js';
 import { repoRoot } from './bench-env.js';
@@ -68,16 +68,38 @@ export async function login(base: string, username: string, password: string): P
   return body.accessToken;
 }
 
-/** User + system CPU milliseconds the process has used so far (Linux /proc; undefined elsewhere). */
-export function cpuMs(pid: number | undefined): number | undefined {
-  if (pid === undefined || process.platform !== 'linux') return undefined;
+/** Fields of /proc/<pid>/stat after the command name (which may contain spaces, inside parentheses). */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may contain spaces, inside parentheses): utime is 14th, stime 15th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return (ticks * 1000) / 100;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+/**
+ * User + system CPU milliseconds Haven has used so far: the process and, with `HAVEN_WORKERS` > 1, its worker
+ * processes (its children running the server; not the embedded PostgreSQL, also its child). Linux /proc;
+ * undefined elsewhere.
+ */
+export function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined || process.platform !== 'linux') return undefined;
+  const own = statFields(pid);
+  if (own === undefined) return undefined;
+  // utime is the 14th field of the line, stime the 15th (11th and 12th after the name); 100 ticks per second.
+  let ticks = Number(own[11]) + Number(own[12]);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = statFields(Number(entry));
+    if (fields === undefined || Number(fields[1]) !== pid) continue;
+    let cmd: string;
+    try {
+      cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (cmd.includes('main.js')) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks * 1000) / 100;
 }

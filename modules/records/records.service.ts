@@ -151,7 +151,8 @@ export class RecordsService {
         { module: rt.module, recordType: rt.key, fields: changes.map((c) => c.path) },
         tx,
       );
-      if (row !== undefined) return recordView(row, ability);
+      // The data was made for this record alone (the engine's result): no copy when the creator may read all of it.
+      if (row !== undefined) return recordView(row, ability, { owned: true });
     }
     throw new Error(`no free short id after ${SHORT_ID_ATTEMPTS} attempts`);
   }

@@ -16,6 +16,8 @@ export interface Env {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   bodyLimitBytes: number;
   dbPoolSize: number;
+  /** HTTP worker processes sharing the port (1 = this process serves HTTP itself). */
+  workers: number;
   /** Outgoing mail (docs/notifications.md): unset = no e-mail (in-app notifications only). */
   smtpUrl?: string;
   smtpFrom: string;
@@ -86,6 +88,7 @@ export const ENV_DOC: ReadonlyArray<{ name: string; default: string; meaning: st
   { name: 'LOG_LEVEL', default: 'info', meaning: 'One of fatal, error, warn, info, debug, trace, silent.' },
   { name: 'HAVEN_BODY_LIMIT', default: '1048576', meaning: 'Largest accepted JSON request body, in bytes.' },
   { name: 'HAVEN_DB_POOL_SIZE', default: '10', meaning: 'Database connections per app instance.' },
+  { name: 'HAVEN_WORKERS', default: '1', meaning: 'HTTP worker processes sharing the port (Node cluster): each is an app instance with its own pool and caches, so a server with several cores serves more requests. 1: one process.' },
   { name: 'SMTP_URL', default: '(unset)', meaning: 'Outgoing mail server (`smtp://user:pass@host:587`, `smtps://…:465`). Unset: notifications are in-app only and no e-mail is queued.' },
   { name: 'SMTP_FROM', default: 'Haven <haven@localhost>', meaning: 'Sender address of notification e-mails.' },
   { name: 'HAVEN_PUBLIC_URL', default: '(unset)', meaning: 'Base URL of the web app, used for record links in e-mails. Unset: e-mails carry the record\'s display id only.' },
@@ -147,6 +150,7 @@ export function loadEnv(src: Source = process.env, cwd = process.cwd()): Env {
     logLevel: logLevel as Env['logLevel'],
     bodyLimitBytes: integer(src, 'HAVEN_BODY_LIMIT', 1024 * 1024, 1024, 512 * 1024 * 1024),
     dbPoolSize: integer(src, 'HAVEN_DB_POOL_SIZE', 10, 1, 500),
+    workers: integer(src, 'HAVEN_WORKERS', 1, 1, 64),
     smtpUrl,
     smtpFrom: text(src, 'SMTP_FROM', 'Haven <haven@localhost>') as string,
     publicUrl: publicUrl?.replace(/\/+$/, ''),
