@@ -5,7 +5,7 @@ import path from 'node:path';
 import { openArchive } from '../modules/backup/index.js';
 import { isProcessAlive } from '../modules/database/data-folder-lock.js';
 import { freeLoopbackPort } from '../modules/database/embedded-postgres.js';
-import { health, launch, MAIN, procs, root, waitForHealth, within, type Proc } from './support/server-process.js';
+import { health, launch, MAIN, postmasterPid, procs, root, waitForHealth, within, type Proc } from './support/server-process.js';
 import { withClient } from './support/test-database.js';
 
 /**
@@ -14,14 +14,6 @@ import { withClient } from './support/test-database.js';
  * recovery from the orphaned PostgreSQL, a CLI connecting through the runtime file, clean SIGTERM, bad env.
  */
 const ADMIN_PASSWORD = 'lifecycle-test-password';
-
-async function postmasterPid(dataDir: string): Promise<number | undefined> {
-  try {
-    return Number((await fs.readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0]);
-  } catch {
-    return undefined;
-  }
-}
 
 async function exists(file: string): Promise<boolean> {
   return fs.stat(file).then(

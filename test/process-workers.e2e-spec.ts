@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isProcessAlive } from '../modules/database/data-folder-lock.js';
 import { freeLoopbackPort } from '../modules/database/embedded-postgres.js';
-import { launch, MAIN, procs, waitForHealth, within, type Proc } from './support/server-process.js';
+import { launch, MAIN, postmasterPid, procs, waitForHealth, within, type Proc } from './support/server-process.js';
 
 /**
  * `HAVEN_WORKERS=2`: the built server as a cluster on the embedded database (a temporary data folder). The workers
@@ -44,14 +44,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
     if (value !== undefined) return value;
     if (Date.now() - started > ms) throw new Error(`${what}: not within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function postmasterPid(dataDir: string): Promise<number | undefined> {
-  try {
-    return Number((await fs.readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0]);
-  } catch {
-    return undefined;
   }
 }
 

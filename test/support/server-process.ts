@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,5 +57,14 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
     return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms)))]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** The pid of the embedded PostgreSQL of a data folder (its postmaster.pid), if it has one. */
+export async function postmasterPid(dataDir: string): Promise<number | undefined> {
+  try {
+    return Number((await fs.readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  } catch {
+    return undefined;
   }
 }
