@@ -11,15 +11,22 @@
  *   1. a supervisor (group scope), two filters that together match under 1% of incidents, sorted by incident date;
  *   2. a caseworker (own scope), same filters and sort;
  *   3. the supervisor with one broad filter (~20% of incidents), newest first;
- *   4. plain SQL of scenario 1 written by hand (same indexes, no builder, no mapping) in the same run;
+ *   4. plain SQL of scenario 1 written by hand (same indexes, no builder, no mapping, the group scope as the plain
+ *      array overlap `owner_groups && groups`) in the same run;
+ *   4b. the same with the group scope as `scopeSql` writes it (the owner's single group as a scalar key, else the
+ *      array), against 4 (the plain array overlap) on the same data;
  *   5. plain SQL on a fitting index: the caseworker's newest 20 (record_type_owner_idx), the floor of any list;
  *   6. after: the incident's composite indexes (`indexes: [{ fields: [...] }]`, the benchmark's filter pair among
- *      them) built as declared, VACUUM (ANALYZE), scenarios 1–4 again: before/after in the same run.
+ *      them) built as declared, VACUUM (ANALYZE), scenarios 1–4b again: before/after in the same run. The
+ *      "before" rows are a server whose declared composite index is not built yet (it builds in the background
+ *      after start): lists filtered on its first field already read their page as if it were there.
  *
  * Every scenario is timed in `--passes` (default 2) passes, one after the other: the machine may be shared, and
  * the spread between passes is part of the result.
  *
- * Run: `npm run bench:list [-- --db embedded|postgres|both] [--records N] [--runs 200] [--passes 2]`
+ * Run: `npm run bench:list [-- --db embedded|postgres|both] [--records N] [--runs 200] [--passes 2] [--keep | --reuse <url>]`
+ * (`--keep` keeps the seeded database and prints its URL; `--reuse <url>` with `--db postgres` measures on it again
+ * without seeding, so that two builds can be compared on the very same rows; drop it when done.)
  */
 import { DataSource } from 'typeorm';
 import type { CompiledConfig } from '../engine/index.js';
@@ -34,11 +41,12 @@ import { compileListQuery } from '../modules/records/query/list-query.js';
 import { listSql } from '../modules/records/query/list-sql.js';
 import { wantedIndexes, type RecordIndexes } from '../modules/records/record-indexes.js';
 import { RecordsReadService } from '../modules/records/records-read.service.js';
+import { ownerGroupKey } from '../modules/records/scope-sql.js';
 import { prepareDatabase } from '../modules/seed/prepare.js';
 import { isoDay, dayNumber } from '../modules/seed/random.js';
 import { seedDemo, type SeedSummary } from '../modules/seed/seed-demo.js';
 import type { Actor } from '../modules/users/request-actor.js';
-import { databaseKinds, fmt, freshDatabase, machine, ms, numberArg, serverVersion, timing, type BenchDatabase, type Timing } from './support/bench-env.js';
+import { databaseKinds, fmt, freshDatabase, machine, ms, numberArg, reuseArg, reusedDatabase, serverVersion, timing, type BenchDatabase, type Timing } from './support/bench-env.js';
 
 const RUNS = Math.max(200, numberArg('runs', 200));
 const PASSES = Math.max(1, numberArg('passes', 2));
@@ -88,11 +96,25 @@ async function timed(run: () => Promise<unknown>, runs: number): Promise<Timing>
   return timing(samples);
 }
 
-async function benchmark(db: BenchDatabase, records: number, log: (line: string) => void): Promise<Row[]> {
+/** The demo users of a database an earlier run seeded (`--reuse`). */
+async function seededUsers(url: string): Promise<SeedSummary['users']> {
+  const ds = new DataSource(dataSourceOptions(url, 1));
+  await ds.initialize();
+  try {
+    const users = (await ds.query(`SELECT id, username FROM app_user WHERE username LIKE 'demo.%'`)) as Array<{ id: string; username: string }>;
+    if (users.length === 0) throw new Error(`${url} holds no demo users (seed it with a --keep run first).`);
+    return users as unknown as SeedSummary['users'];
+  } finally {
+    await ds.destroy();
+  }
+}
+
+async function benchmark(db: BenchDatabase & { reused?: true }, records: number, log: (line: string) => void): Promise<Row[]> {
+  // Migrations run on a reused database too (a newer build may add some); the configuration stays as it is.
   const prepared = await prepareDatabase(db.url, db.env, () => undefined);
   const compiled: CompiledConfig = prepared.compiled;
   let started = performance.now();
-  const seeded: SeedSummary = await seedDemo(
+  const seeded: Pick<SeedSummary, 'users'> = db.reused ? { users: await seededUsers(db.url) } : await seedDemo(
     db.url,
     compiled,
     { incidents: records, cases: 0, cpCases: 0, agencies: 4, groupsPerAgency: 3, usersPerGroup: 5, seed: 42, history: false, append: false, today: TODAY, password: 'benchmark-demo-password' },
@@ -100,7 +122,7 @@ async function benchmark(db: BenchDatabase, records: number, log: (line: string)
       if (p.phase === 'records' && (p.done === p.total || p.done % 100_000 === 0)) log(`  seeded ${fmt(p.done)} / ${fmt(p.total)} (${fmt(p.perSecond ?? 0)}/s)`);
     },
   );
-  log(`  seed: ${fmt(records)} incidents in ${((performance.now() - started) / 1000).toFixed(1)} s (${fmt(seeded.recordsPerSecond)} records/s streaming)`);
+  if (!db.reused) log(`  seed: ${fmt(records)} incidents in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
   const runtime: HavenRuntime = { env: db.env, databaseKind: db.kind, databaseUrl: db.url };
   const ds = new DataSource(dataSourceOptions(db.url, 4));
@@ -114,6 +136,15 @@ async function benchmark(db: BenchDatabase, records: number, log: (line: string)
     const allSpecs = wantedIndexes(config.current()).filter((spec) => spec.usedBy.some((u) => u.module === 'gbv' && u.recordType === 'incident'));
     const specs = allSpecs.filter((spec) => !spec.composite);
     const composites = allSpecs.filter((spec) => spec.composite);
+    // A reused database has the composite indexes of the earlier run (or of an older definition): the first
+    // scenarios run without any, as on a fresh database.
+    if (db.reused) {
+      const present = (await ds.query(
+        `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'record'::regclass AND c.relname LIKE 'record\\_x\\_%'`,
+      )) as Array<{ name: string }>;
+      const single = new Set(specs.map((spec) => spec.name));
+      for (const { name } of present) if (!single.has(name)) await ds.query(`DROP INDEX IF EXISTS ${name}`);
+    }
     for (const spec of specs) {
       await ds.query(spec.sql.replace(' CONCURRENTLY', ''));
       if (spec.statistics) await ds.query(spec.statistics.sql);
@@ -186,6 +217,12 @@ async function benchmark(db: BenchDatabase, records: number, log: (line: string)
          AND ((r.data->>'incident_date') COLLATE "C") >= $4 AND ((r.data->>'incident_date') COLLATE "C") <= $5
        ORDER BY ((r.data->>'incident_date') COLLATE "C") DESC NULLS LAST, r.id DESC
        LIMIT 20`;
+    // The same with the group scope as scopeSql writes it (the owner's single group, else the array).
+    const group = ownerGroupKey();
+    const handWrittenGroupKey = handWritten.replace(
+      'r.owner_groups && $1::text[]',
+      `(${group} = ANY($1::text[]) OR (${group} IS NULL AND r.owner_groups && $1::text[]))`,
+    );
     const handParams = [supervisor.principal.groupCodes, supervisor.principal.userId, 'forced_marriage', narrow.filter.incident_date.gte, narrow.filter.incident_date.lte];
     const floor = `SELECT r.id, r.short_id, r.display_id, r.status, r.version, r.data, r.created_at FROM record r
        WHERE r.module = 'gbv' AND r.record_type = 'incident' AND r.owner_id = $1 ORDER BY r.created_at DESC LIMIT 20`;
@@ -195,6 +232,11 @@ async function benchmark(db: BenchDatabase, records: number, log: (line: string)
       { name: 'caseworker (own scope), 2 filters < 1%, sort -incident_date', run: list(caseworker, narrow), matches: await matching(caseworker, narrow) },
       { name: 'supervisor, 1 broad filter (~20%), sort -createdAt', run: list(supervisor, broad), matches: await matching(supervisor, broad) },
       { name: 'baseline: scenario 1 as hand-written SQL', run: async () => (await ds.query(handWritten, handParams)).length, matches: await matching(supervisor, narrow) },
+      {
+        name: "baseline: scenario 1 as hand-written SQL, group scope by the owner's group key",
+        run: async () => (await ds.query(handWrittenGroupKey, handParams)).length,
+        matches: await matching(supervisor, narrow),
+      },
       { name: "baseline: a caseworker's newest 20 (record_type_owner_idx)", run: async () => (await ds.query(floor, [caseworker.principal.userId])).length, matches: 0 },
     ];
     log(`  plan of scenario 1: ${await planOf(supervisor, narrow)}`);
@@ -219,7 +261,7 @@ async function benchmark(db: BenchDatabase, records: number, log: (line: string)
     log(`  plan of scenario 1 now: ${await planOf(supervisor, narrow)}`);
     log(`  plan of scenario 2 now: ${await planOf(caseworker, narrow)}`);
     for (let pass = 1; pass <= PASSES; pass++) {
-      for (const scenario of scenarios.slice(0, 4)) {
+      for (const scenario of scenarios.filter((s) => !s.name.startsWith("baseline: a caseworker's"))) {
         const time = await timed(scenario.run, RUNS);
         const name = `with composite index: ${scenario.name}`;
         log(`  pass ${pass}, ${name}: p50 ${ms(time.p50)} ms, p95 ${ms(time.p95)} ms, p99 ${ms(time.p99)} ms`);
@@ -240,12 +282,14 @@ async function main(): Promise<void> {
   for (const kind of kinds) {
     const records = numberArg('records', kind === 'postgres' ? 1_000_000 : 100_000);
     console.error(`${kind}: ${fmt(records)} incidents`);
-    const db = await freshDatabase(kind);
+    const reuse = reuseArg();
+    if (reuse && kinds.length > 1) throw new Error('--reuse takes one database: pass --db embedded or --db postgres as well.');
+    const db: BenchDatabase & { reused?: true } = reuse ? { ...reusedDatabase(kind, reuse), reused: true } : await freshDatabase(kind);
     try {
       versions.push(`${kind}: PostgreSQL ${await serverVersion(db.url)}`);
       rows.push(...(await benchmark(db, records, (line) => console.error(line))));
     } finally {
-      if (process.argv.includes('--keep')) console.error(`  kept: ${db.dataDir ?? db.url}`);
+      if (process.argv.includes('--keep') || reuse) console.error(`  kept: --reuse ${db.url}${db.dataDir ? ` (data folder ${db.dataDir}; the embedded server is stopped when this run ends)` : ''}`);
       else await db.close();
     }
   }

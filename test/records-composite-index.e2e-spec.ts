@@ -89,7 +89,10 @@ describe('records: composite per-bundle indexes (indexes: [{ fields: [...] }])',
       composite.name,
     ])) as Array<{ valid: boolean; def: string }>;
     expect(row?.valid).toBe(true);
-    expect(row?.def).toContain(`USING btree (((data ->> 'gbv_sexual_violence_type'::text)), ((data ->> 'incident_date'::text)) COLLATE "C", created_at DESC) WHERE`);
+    // The filters, then the creation order, then the scope columns (the owner's group key, owner, agency).
+    expect(row?.def.replace(/\s+/g, ' ')).toContain(
+      `USING btree (((data ->> 'gbv_sexual_violence_type'::text)), ((data ->> 'incident_date'::text)) COLLATE "C", created_at DESC, ( CASE WHEN (cardinality(owner_groups) = 1) THEN owner_groups[1] ELSE NULL::text END), owner_id, owner_agency) WHERE`,
+    );
   });
 
   it.each(['worker', 'supervisor'] as const)('is what the planner uses for the filtered, sorted list of a %s', async (who) => {

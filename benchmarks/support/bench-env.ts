@@ -152,3 +152,18 @@ export function timing(samples: readonly number[]): Timing {
 export const ms = (value: number): string => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
 
 export const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** `--reuse <url>`: a database an earlier `--keep` run seeded, measured again without seeding. */
+export function reuseArg(argv: readonly string[] = process.argv): string | undefined {
+  const at = argv.indexOf('--reuse');
+  if (at < 0) return undefined;
+  const url = argv[at + 1];
+  if (!url || url.startsWith('--')) throw new Error('--reuse takes the URL a --keep run printed.');
+  return url;
+}
+
+/** A server database kept by an earlier run (`--reuse`); close() leaves it in place (drop it by hand when done). */
+export function reusedDatabase(kind: DatabaseKind, url: string): BenchDatabase {
+  if (kind !== 'postgres') throw new Error('--reuse works with --db postgres (an embedded cluster is removed when its run ends).');
+  return { kind, url, env: loadEnv({ ...BENCH_ENV, DATABASE_URL: url }), close: async () => undefined };
+}

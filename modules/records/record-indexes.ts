@@ -6,6 +6,7 @@ import { logger } from '../common/logger.js';
 import { HAVEN_RUNTIME, type HavenRuntime } from '../common/runtime.js';
 import { ActiveConfigService } from '../config/active-config.service.js';
 import { fieldKind, isScalarKind, jsonExpr, valueExpr, type FieldKind } from './query/field-sql.js';
+import { ownerGroupKey } from './scope-sql.js';
 
 /**
  * Per-bundle expression indexes: for each `indexes: [{ field }]` entry of each record type of the active bundles,
@@ -122,11 +123,14 @@ export function wantedIndexes(compiled: CompiledConfig): IndexSpec[] {
 }
 
 /**
- * A composite entry: one btree over `(<expression of each field>, created_at DESC)`, holding the rows that have a
- * value for the first field (implied by any list condition on it); record types declaring the same fields share it.
- * A list filtering on the fields (equality on the leading ones, a range on the last) finds its candidates in one
- * index range (4,286 entries for the benchmark's two filters at a million incidents, instead of ANDing two bitmaps
- * of 65,000), which the planner then ANDs with the caller's scope. Measured, and therefore deliberately:
+ * A composite entry: one btree over `(<expression of each field>, created_at DESC, <owner's group key>, owner_id,
+ * owner_agency)`, holding the rows that have a value for the first field (implied by any list condition on it);
+ * record types declaring the same fields share it. A list filtering on the fields (equality on the leading ones, a
+ * range on the last) finds its candidates in one index range (4,286 entries for the benchmark's two filters at a
+ * million incidents, instead of ANDing two bitmaps of 65,000). The scope columns after them make each scope
+ * alternative (list-sql.ts: the owner's single group, the owner, the agency) an index condition within that range
+ * (539 entries for a team's supervisor), so that no row outside the caller's scope is read from the table; the key
+ * is `ownerGroupKey('')` (scope-sql.ts), the exact expression the queries use. Measured, and therefore deliberately:
  *  - not led by `(module, record_type)`: the planner never ANDs two bitmaps whose index conditions overlap, and the
  *    caseworker scope's `record_type_owner_idx` has those conditions too, so such an index was never chosen;
  *  - no INCLUDE of the scope columns: PostgreSQL (15–17) plans no index-only scan when a query needs a column only
@@ -146,7 +150,7 @@ function compositeIndex(type: CompiledConfig['recordTypes'][number], keys: reado
     expressions.push(valueExpr(kind, key, 'data'));
   }
   const first = fieldKind(type.field(keys[0] as string)!)!;
-  const definition = `(${expressions.join(', ')}, created_at DESC) WHERE ${expressions[0]} IS NOT NULL`;
+  const definition = `(${expressions.join(', ')}, created_at DESC, ${ownerGroupKey('')}, owner_id, owner_agency) WHERE ${expressions[0]} IS NOT NULL`;
   const name = indexName(definition);
   return {
     name,

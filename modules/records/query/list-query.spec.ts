@@ -195,18 +195,55 @@ describe('list SQL', () => {
     const sql = listSql(query, { module: 'gbv', recordType: 'case', read: ability.recordConditions('read', 'gbv', 'case'), disable: [] }, 10_000);
     expect(sql.items).toContain(`r.module = 'gbv'`);
     expect(sql.items).toContain(`r.record_type = 'case'`);
-    expect(sql.items).toContain(`((r.owner_id = $1::uuid) OR (r.shared_with @> ARRAY[$2::uuid]))`);
+    expect(sql.items).toContain(`((r.owner_id = $1::uuid) OR (cardinality(r.shared_with) > 0 AND r.shared_with @> ARRAY[$2::uuid]))`);
     expect(sql.items).toContain('NOT r.disabled');
     expect(sql.items).toContain(`(r.data->>'sex') = $3::text`);
     expect(sql.items).toContain(`(CASE WHEN jsonb_typeof(r.data->'age') = 'number' THEN (r.data->>'age')::numeric END) >= $4::numeric`);
     expect(sql.items).toContain(`((r.data->>'date_closure') COLLATE "C") < $5::text`);
     expect(sql.items).toContain(`r.short_id ILIKE $6 OR r.display_id ILIKE $6 OR (r.data->>'survivor_code_no') ILIKE $6`);
-    expect(sql.items).toContain(`ORDER BY (CASE WHEN jsonb_typeof(r.data->'age') = 'number' THEN (r.data->>'age')::numeric END) DESC NULLS LAST, r.id DESC`);
+    // The age filter keeps records without an age out: no NULLS clause, so that an index can deliver the order.
+    expect(sql.items).toContain(`ORDER BY (CASE WHEN jsonb_typeof(r.data->'age') = 'number' THEN (r.data->>'age')::numeric END) DESC, r.id DESC`);
     expect(sql.items).toMatch(/LIMIT \$7 OFFSET \$8$/);
     expect(sql.itemsParams.slice(2)).toEqual(['female', '12', '2025-01-01', '%50\\%%', 20, 0]);
     expect(sql.count).toContain('LIMIT 10001) capped');
     expect(sql.explain.startsWith('EXPLAIN (FORMAT JSON) SELECT 1 FROM record r WHERE')).toBe(true);
     expect(sql.params).toHaveLength(6);
+  });
+
+  it('keeps NULLS LAST on a data sort key that no condition restricts', () => {
+    const sql = listSql(
+      { conditions: [{ target: { type: 'data', key: 'sex', kind: 'text' }, op: 'in', values: ['female'] }], disabled: 'exclude', sort: [{ target: { type: 'data', key: 'age', kind: 'number' }, desc: true }], page: 1, pageSize: 20 },
+      { module: 'gbv', recordType: 'case', read: [{}], disable: [] },
+      10_000,
+    );
+    expect(sql.items).toContain(`ORDER BY (CASE WHEN jsonb_typeof(r.data->'age') = 'number' THEN (r.data->>'age')::numeric END) DESC NULLS LAST, r.id DESC`);
+    expect(sql.pageAndTotal).toContain('ORDER BY m.k0 DESC NULLS LAST, m.id DESC');
+  });
+
+  it("splits the group scope on the owner's group key, and counts one disjoint scan per scope alternative", () => {
+    const sql = listSql(
+      { conditions: [], disabled: 'exclude', sort: [], page: 1, pageSize: 20, compositeIndexed: true },
+      { module: 'gbv', recordType: 'case', read: [{ ownerGroupsAny: ['team-a', 'team-b'] }, { ownerId: 'u1' }], disable: [] },
+      10_000,
+    );
+    const key = '(CASE WHEN cardinality(r.owner_groups) = 1 THEN r.owner_groups[1] END)';
+    const halves = [`(${key} = ANY($1::text[]))`, `(${key} IS NULL AND r.owner_groups && $1::text[])`, '(r.owner_id = $2::uuid)'];
+    expect(sql.items).toContain(`AND (${halves.join(' OR ')})`);
+    expect(sql.itemsParams).toEqual([['team-a', 'team-b'], 'u1', 20, 0]);
+    // Three scans, each leaving out what the earlier ones found, capped together.
+    const count = sql.pageAndTotal.slice(0, sql.pageAndTotal.indexOf(') capped)'));
+    expect(count.split('UNION ALL')).toHaveLength(3);
+    expect(count).toContain(`AND ${halves[1]}\n  AND (${halves[0]}) IS NOT TRUE`);
+    expect(count).toContain(`AND ${halves[2]}\n  AND (${halves[0]} OR ${halves[1]}) IS NOT TRUE`);
+    expect(count).toContain('LIMIT 10001');
+    // Without a composite index holding the filters: one scan, and the page from the ids it found.
+    const single = listSql({ conditions: [], disabled: 'exclude', sort: [], page: 1, pageSize: 20 }, { module: 'gbv', recordType: 'case', read: [{ ownerGroupsAny: ['team-a'] }, { ownerId: 'u1' }], disable: [] }, 10_000);
+    expect(single.pageAndTotal).not.toContain('UNION ALL');
+    expect(single.pageAndTotal).toContain('FROM (SELECT * FROM m WHERE c.n <= 10000 ORDER BY m.id ASC LIMIT $3 OFFSET $4) p');
+    // No group at all: no access through groups (as before), the other alternatives stay.
+    const none = listSql({ conditions: [], disabled: 'exclude', sort: [], page: 1, pageSize: 20 }, { module: 'gbv', recordType: 'case', read: [{ ownerGroupsAny: [] }, { ownerId: 'u1' }], disable: [] }, 10_000);
+    expect(none.items).toContain('AND ((r.owner_id = $1::uuid))');
+    expect(none.pageAndTotal).not.toContain('UNION ALL');
   });
 
   it('no access at all matches nothing', () => {

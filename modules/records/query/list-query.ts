@@ -39,6 +39,12 @@ export interface ListQuery {
   readonly sort: readonly SortKey[];
   readonly page: number;
   readonly pageSize: number;
+  /**
+   * A composite index the record type declares (`indexes: [{ fields: [...] }]`) starts with a field this query
+   * filters on: it holds the filters and the scope columns, so the page is best read through it on its own
+   * (list-sql.ts); otherwise the page is taken from the matches the count found.
+   */
+  readonly compositeIndexed?: true;
 }
 
 export interface ListQueryContext {
@@ -243,9 +249,12 @@ export function compileListQuery(params: ListParams, ctx: ListQueryContext, earl
             return [field.subform === undefined ? { key: field.key } : { key: field.key, subform: field.subform }];
           }),
         };
+  const filtered = new Set(conditions.flatMap((c) => (c.target.type === 'data' && c.target.subform === undefined && c.target.kind !== 'list' ? [c.target.key] : [])));
+  const compositeIndexed = (ctx.type.definition.indexes ?? []).some((entry) => 'fields' in entry && entry.fields.length > 0 && filtered.has(entry.fields[0] as string));
   return {
     conditions,
     disabled,
+    ...(compositeIndexed ? { compositeIndexed: true as const } : {}),
     ...(search ? { search } : {}),
     sort: sort.length ? sort : DEFAULT_SORT,
     page: params.page,
