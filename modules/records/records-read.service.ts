@@ -168,7 +168,8 @@ export class RecordsReadService {
       },
       EXACT_TOTAL_LIMIT,
     );
-    // One scan gives the page and the exact total up to the limit; beyond it, the page query (which may stop early
+    // One statement gives the page and the exact total up to the limit (list-sql.ts: one scan, or one index scan per
+    // scope alternative where a composite index holds the filters); beyond it, the page query (which may stop early
     // on an index that delivers the order) and the planner's estimate.
     const counted: Array<Record<string, unknown> & { total_count: number }> = await this.ds.query(sql.pageAndTotal, sql.itemsParams);
     const n = counted[0]?.total_count ?? 0;
