@@ -5,7 +5,7 @@ import path from 'node:path';
 import { openArchive } from '../modules/backup/index.js';
 import { isProcessAlive } from '../modules/database/data-folder-lock.js';
 import { freeLoopbackPort } from '../modules/database/embedded-postgres.js';
-import { health, launch, MAIN, postmasterPid, procs, root, waitForHealth, within, type Proc } from './support/server-process.js';
+import { cleanUp, health, launch, MAIN, postmasterPid, root, waitForHealth, within, type Proc } from './support/server-process.js';
 import { withClient } from './support/test-database.js';
 
 /**
@@ -37,19 +37,7 @@ describe('the server process on the embedded database', () => {
     env = (port) => ({ HAVEN_DATA_DIR: dataDir, PORT: String(port), HAVEN_ADMIN_PASSWORD: ADMIN_PASSWORD });
   });
 
-  afterAll(async () => {
-    for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-    await Promise.all(procs.map((p) => within(p.exited, 10_000, 'exit').catch(() => undefined)));
-    const last = await postmasterPid(dataDir);
-    if (last) postgresPids.add(last);
-    for (const pid of postgresPids) {
-      if (!isProcessAlive(pid)) continue;
-      process.kill(pid, 'SIGINT');
-      for (let i = 0; i < 100 && isProcessAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-      if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
-    }
-    await fs.rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => cleanUp(dataDir, postgresPids));
 
   it('(a) a first start initialises the embedded database and answers health', async () => {
     firstPort = await freeLoopbackPort();

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isProcessAlive } from '../modules/database/data-folder-lock.js';
 import { freeLoopbackPort } from '../modules/database/embedded-postgres.js';
-import { launch, MAIN, postmasterPid, procs, waitForHealth, within, type Proc } from './support/server-process.js';
+import { cleanUp, launch, MAIN, postmasterPid, waitForHealth, within, type Proc } from './support/server-process.js';
 
 /**
  * `HAVEN_WORKERS=2`: the built server as a cluster on the embedded database (a temporary data folder). The workers
@@ -64,19 +64,7 @@ describe('the server as a cluster of workers (HAVEN_WORKERS)', () => {
     port = await freeLoopbackPort();
   });
 
-  afterAll(async () => {
-    for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-    await Promise.all(procs.map((p) => within(p.exited, 10_000, 'exit').catch(() => undefined)));
-    const last = await postmasterPid(dataDir);
-    if (last) postgresPids.add(last);
-    for (const pid of postgresPids) {
-      if (!isProcessAlive(pid)) continue;
-      process.kill(pid, 'SIGINT');
-      for (let i = 0; i < 100 && isProcessAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-      if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
-    }
-    await fs.rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => cleanUp(dataDir, postgresPids));
 
   const start = async () => {
     primary = launch([MAIN], { HAVEN_DATA_DIR: dataDir, PORT: String(port), HAVEN_ADMIN_PASSWORD: ADMIN_PASSWORD, HAVEN_WORKERS: '2', HAVEN_CHROMIUM_PATH: 'off' });

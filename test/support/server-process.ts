@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { isProcessAlive } from '../../modules/database/data-folder-lock.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,4 +68,22 @@ export async function postmasterPid(dataDir: string): Promise<number | undefined
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A test's clean-up: kills the launched processes still running, stops the embedded PostgreSQL servers they left
+ * (`postgresPids` and the data folder's current one), and removes the data folder.
+ */
+export async function cleanUp(dataDir: string, postgresPids: Set<number>): Promise<void> {
+  for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  await Promise.all(procs.map((p) => within(p.exited, 10_000, 'exit').catch(() => undefined)));
+  const last = await postmasterPid(dataDir);
+  if (last) postgresPids.add(last);
+  for (const pid of postgresPids) {
+    if (!isProcessAlive(pid)) continue;
+    process.kill(pid, 'SIGINT');
+    for (let i = 0; i < 100 && isProcessAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
+  }
+  await fs.rm(dataDir, { recursive: true, force: true });
 }
