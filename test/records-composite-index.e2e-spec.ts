@@ -5,9 +5,9 @@ import { ActiveConfigService } from '../modules/config/active-config.service.js'
 import { parseListParams } from '../modules/records/query/list-params.js';
 import { compileListQuery } from '../modules/records/query/list-query.js';
 import { listSql } from '../modules/records/query/list-sql.js';
-import { compositeKey, indexFor, RecordIndexes, wantedIndexes, type IndexSpec } from '../modules/records/record-indexes.js';
+import { RecordIndexes, type IndexSpec } from '../modules/records/record-indexes.js';
 import { as, login, newAgency, newGroup, newUser, type TestUser } from './support/factories.js';
-import { activeConfigHash } from './support/record-factories.js';
+import { activeConfigHash, buildIncidentIndexes } from './support/record-factories.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 type Api = ReturnType<typeof as>;
@@ -72,11 +72,7 @@ describe('records: composite per-bundle indexes (indexes: [{ fields: [...] }])',
          FROM generate_series(1, 30000) i`,
       [users.worker.id, users.mate.id, users.other.id, hash],
     );
-    const indexes = t.app.get(RecordIndexes);
-    await indexes.ensure(t.app.get(ActiveConfigService).current());
-    await indexes.whenIdle();
-    await ds.query('VACUUM (ANALYZE) record');
-    composite = indexFor(wantedIndexes(t.app.get(ActiveConfigService).current()), 'gbv', 'incident', compositeKey(['gbv_sexual_violence_type', 'incident_date']))!;
+    composite = await buildIncidentIndexes(t, ds);
   });
 
   afterAll(async () => {

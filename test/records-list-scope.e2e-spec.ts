@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
-import { ActiveConfigService } from '../modules/config/active-config.service.js';
-import { compositeKey, indexFor, RecordIndexes, wantedIndexes, type IndexSpec } from '../modules/records/record-indexes.js';
+import type { IndexSpec } from '../modules/records/record-indexes.js';
 import { as, login, newAgency, newGroup, newUser, type TestUser } from './support/factories.js';
-import { activeConfigHash } from './support/record-factories.js';
+import { activeConfigHash, buildIncidentIndexes } from './support/record-factories.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 type Api = ReturnType<typeof as>;
@@ -75,11 +74,7 @@ describe('records: list scope by the owner group key', () => {
          FROM generate_series(1, 12000) i`,
       [users.owner.id, users.caseworker.id, hash],
     );
-    const indexes = t.app.get(RecordIndexes);
-    await indexes.ensure(t.app.get(ActiveConfigService).current());
-    await indexes.whenIdle();
-    await ds.query('VACUUM (ANALYZE) record');
-    composite = indexFor(wantedIndexes(t.app.get(ActiveConfigService).current()), 'gbv', 'incident', compositeKey(['gbv_sexual_violence_type', 'incident_date']))!;
+    composite = await buildIncidentIndexes(t, ds);
   });
 
   afterAll(async () => {

@@ -1,7 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { formatDisplayId, newShortId, type DisplayIdFormat } from '../../modules/records/short-id.js';
+import { ActiveConfigService } from '../../modules/config/active-config.service.js';
+import { compositeKey, indexFor, RecordIndexes, wantedIndexes, type IndexSpec } from '../../modules/records/record-indexes.js';
 import type { TestUser } from './factories.js';
+import type { TestApp } from './test-app.js';
 
 /**
  * `newRecord` inserts a record straight into the database (bypassing the API under test): owner snapshots from
@@ -118,4 +121,17 @@ export async function newRecord(ds: DataSource, options: RecordOptions): Promise
     ]);
   }
   return { id, shortId, displayId, module: options.module, recordType: options.recordType, ownerId, version };
+}
+
+/**
+ * Builds the active configuration's per-bundle indexes as the server would (and waits for them), refreshes the
+ * statistics, and returns the incident's composite index over violence type and incident date.
+ */
+export async function buildIncidentIndexes(t: TestApp, ds: DataSource): Promise<IndexSpec> {
+  const config = t.app.get(ActiveConfigService);
+  const indexes = t.app.get(RecordIndexes);
+  await indexes.ensure(config.current());
+  await indexes.whenIdle();
+  await ds.query('VACUUM (ANALYZE) record');
+  return indexFor(wantedIndexes(config.current()), 'gbv', 'incident', compositeKey(['gbv_sexual_violence_type', 'incident_date']))!;
 }
