@@ -54,6 +54,8 @@ export interface IndexSpec {
 /** Serialises index builds across app instances. */
 const INDEX_LOCK = 7_262_836_3;
 const RETRY_MS = 10 * 60_000;
+/** How often `compositeReady` looks again at which per-bundle indexes are valid (another instance may build them). */
+const VALID_RECHECK_MS = 30_000;
 
 /**
  * Bumped when the shape of the generated indexes changes, so that every name changes with it: existing indexes of
@@ -166,6 +168,17 @@ export function indexFor(wanted: readonly IndexSpec[], module: string, recordTyp
   return wanted.find((w) => w.usedBy.some((u) => u.module === module && u.recordType === recordType && u.field === field));
 }
 
+/** The names of the per-bundle indexes that are valid (built, not left behind by an interrupted build). */
+async function validIndexes(client: pg.Client): Promise<ReadonlySet<string>> {
+  const rows = (
+    await client.query(
+      `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'record'::regclass AND i.indisvalid AND c.relname LIKE $1`,
+      [`${INDEX_PREFIX}%`],
+    )
+  ).rows as Array<{ name: string }>;
+  return new Set(rows.map((r) => r.name));
+}
+
 @Injectable()
 export class RecordIndexes implements OnApplicationBootstrap, OnApplicationShutdown {
   private running: Promise<void> = Promise.resolve();
@@ -173,6 +186,11 @@ export class RecordIndexes implements OnApplicationBootstrap, OnApplicationShutd
   private closing = false;
   private retryAt = 0;
   private client?: pg.Client;
+  /** The per-bundle indexes valid in the database when last looked at (`compositeReady`). */
+  private valid: ReadonlySet<string> = new Set();
+  private validCheckedAt = 0;
+  private validChecking?: Promise<void>;
+  private wantedCache?: { readonly hash: string; readonly wanted: IndexSpec[] };
 
   constructor(
     private readonly config: ActiveConfigService,
@@ -225,6 +243,39 @@ export class RecordIndexes implements OnApplicationBootstrap, OnApplicationShutd
       this.retryAt = Date.now() + RETRY_MS;
     });
     return this.running;
+  }
+
+  /**
+   * Whether the composite index a record type declares over `fields` is built and valid, as this instance last saw:
+   * after each of its builds, and at most every 30 s on request (another instance may have built it, or someone
+   * dropped it). Until then lists do not take the composite path (list-sql.ts), which is slower than the plain one
+   * while the index is missing. Never waits: a look at the catalogue runs in the background when due.
+   */
+  compositeReady(compiled: CompiledConfig, module: string, recordType: string, fields: readonly string[]): boolean {
+    if (this.wantedCache?.hash !== compiled.hash) this.wantedCache = { hash: compiled.hash, wanted: wantedIndexes(compiled) };
+    if (Date.now() - this.validCheckedAt >= VALID_RECHECK_MS) void this.refreshValid();
+    const spec = indexFor(this.wantedCache.wanted, module, recordType, compositeKey(fields));
+    return spec !== undefined && this.valid.has(spec.name);
+  }
+
+  /** Resolves once the valid indexes were looked up again (tests await it). */
+  refreshValid(): Promise<void> {
+    if (this.closing) return Promise.resolve();
+    this.validChecking ??= (async () => {
+      this.validCheckedAt = Date.now();
+      const client = new pg.Client({ connectionString: this.runtime.databaseUrl, application_name: 'haven-indexes' });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        this.valid = await validIndexes(client);
+      } catch (err) {
+        logger.warn({ err: String(err) }, 'record indexes: could not look up which are built; lists read without the composite ones meanwhile');
+      } finally {
+        await client.end().catch(() => undefined);
+        this.validChecking = undefined;
+      }
+    })();
+    return this.validChecking;
   }
 
   /** Resolves when every scheduled build has finished (tests await it). */
@@ -300,6 +351,8 @@ export class RecordIndexes implements OnApplicationBootstrap, OnApplicationShutd
         await client.query(`DROP STATISTICS IF EXISTS ${name}`);
         dropped++;
       }
+      this.valid = await validIndexes(client);
+      this.validCheckedAt = Date.now();
       logger.info({ wanted: wanted.length, created, dropped, configHash: compiled.hash.slice(0, 12) }, 'record indexes up to date');
       await client.query('SELECT pg_advisory_unlock($1)', [INDEX_LOCK]);
     } finally {

@@ -151,6 +151,7 @@ export class RecordsReadService {
       readable: ability.readableFields(type.module, type.key),
       canSeeDisabled: ability.canRecord('disable', type.module, type.key),
       locations: compiled.locations,
+      compositeReady: (fields: readonly string[]) => this.indexes.compositeReady(compiled, type.module, type.key, fields),
     };
     const query = compileListQuery(params, context, issues);
     let read = ability.recordConditions('read', type.module, type.key);

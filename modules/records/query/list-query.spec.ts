@@ -231,11 +231,17 @@ describe('list SQL', () => {
     expect(sql.items).toContain(`AND (${halves.join(' OR ')})`);
     expect(sql.itemsParams).toEqual([['team-a', 'team-b'], 'u1', 20, 0]);
     // Three scans, each leaving out what the earlier ones found, capped together.
-    const count = sql.pageAndTotal.slice(0, sql.pageAndTotal.indexOf(') capped)'));
+    const count = sql.pageAndTotal.slice(0, sql.pageAndTotal.indexOf('c AS (SELECT count(*)'));
     expect(count.split('UNION ALL')).toHaveLength(3);
     expect(count).toContain(`AND ${halves[1]}\n  AND (${halves[0]}) IS NOT TRUE`);
     expect(count).toContain(`AND ${halves[2]}\n  AND (${halves[0]} OR ${halves[1]}) IS NOT TRUE`);
     expect(count).toContain('LIMIT 10001');
+    // The page: the same three scans, each in list order and cut at offset + page size, merged and cut to the page.
+    const page = sql.pageAndTotal.slice(sql.pageAndTotal.indexOf('LEFT JOIN LATERAL'));
+    expect(page.split('UNION ALL')).toHaveLength(3);
+    expect(page.match(/ORDER BY r\.id ASC\n LIMIT \$3::int \+ \$4::int\)/g)).toHaveLength(3);
+    expect(page).toContain(`AND ${halves[2]}\n  AND (${halves[0]} OR ${halves[1]}) IS NOT TRUE`);
+    expect(page).toContain(') u ORDER BY u.id ASC LIMIT $3 OFFSET $4) p');
     // Without a composite index holding the filters: one scan, and the page from the ids it found.
     const single = listSql({ conditions: [], disabled: 'exclude', sort: [], page: 1, pageSize: 20 }, { module: 'gbv', recordType: 'case', read: [{ ownerGroupsAny: ['team-a'] }, { ownerId: 'u1' }], disable: [] }, 10_000);
     expect(single.pageAndTotal).not.toContain('UNION ALL');
@@ -244,6 +250,33 @@ describe('list SQL', () => {
     const none = listSql({ conditions: [], disabled: 'exclude', sort: [], page: 1, pageSize: 20 }, { module: 'gbv', recordType: 'case', read: [{ ownerGroupsAny: [] }, { ownerId: 'u1' }], disable: [] }, 10_000);
     expect(none.items).toContain('AND ((r.owner_id = $1::uuid))');
     expect(none.pageAndTotal).not.toContain('UNION ALL');
+  });
+
+  it('reads through a declared composite index only once it is built (compositeReady)', () => {
+    const ability = abilityFor(config, ['gbv_caseworker']);
+    const asked: Array<readonly string[]> = [];
+    const compileWith = (filter: Record<string, unknown>, compositeReady?: (fields: readonly string[]) => boolean) =>
+      compileListQuery(readListParams({ filter, sort: '-incident_date' }, ''), {
+        type: config.recordType('gbv', 'incident'),
+        readable: ability.readableFields('gbv', 'incident'),
+        canSeeDisabled: false,
+        locations: config.locations,
+        ...(compositeReady ? { compositeReady } : {}),
+      });
+    const filter = { gbv_sexual_violence_type: 'rape', incident_date: { gte: '2025-01-01' } };
+    // The incident declares { fields: [gbv_sexual_violence_type, incident_date] }.
+    expect(compileWith(filter, (fields) => (asked.push(fields), false)).compositeIndexed).toBeUndefined();
+    expect(asked).toEqual([['gbv_sexual_violence_type', 'incident_date']]);
+    expect(compileWith(filter, () => true).compositeIndexed).toBe(true);
+    // Not told: declared is taken as built.
+    expect(compileWith(filter).compositeIndexed).toBe(true);
+    // Built, but the query does not filter on its first field.
+    expect(compileWith({ incident_date: { gte: '2025-01-01' } }, () => true).compositeIndexed).toBeUndefined();
+    // The SQL differs accordingly: one scan per scope alternative only on the index.
+    const supervisor = abilityFor(config, ['gbv_supervisor']);
+    const scope = { module: 'gbv', recordType: 'incident', read: supervisor.recordConditions('read', 'gbv', 'incident'), disable: [] };
+    expect(listSql(compileWith(filter, () => true), scope, 10_000).pageAndTotal).toContain('UNION ALL');
+    expect(listSql(compileWith(filter, () => false), scope, 10_000).pageAndTotal).not.toContain('UNION ALL');
   });
 
   it('no access at all matches nothing', () => {

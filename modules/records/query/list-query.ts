@@ -40,9 +40,9 @@ export interface ListQuery {
   readonly page: number;
   readonly pageSize: number;
   /**
-   * A composite index the record type declares (`indexes: [{ fields: [...] }]`) starts with a field this query
-   * filters on: it holds the filters and the scope columns, so the page is best read through it on its own
-   * (list-sql.ts); otherwise the page is taken from the matches the count found.
+   * A composite index the record type declares (`indexes: [{ fields: [...] }]`), built and valid, starts with a field
+   * this query filters on: it holds the filters and the scope columns, so the page is best read through it on its
+   * own (list-sql.ts); otherwise the page is taken from the matches the count found.
    */
   readonly compositeIndexed?: true;
 }
@@ -54,6 +54,12 @@ export interface ListQueryContext {
   /** The caller has the `disable` action on the record type. */
   readonly canSeeDisabled: boolean;
   readonly locations: CompiledLocations;
+  /**
+   * Whether the composite index declared over these fields is built and valid (`RecordIndexes.compositeReady`).
+   * Until it is, a list reads as if the record type declared none: the composite path without its index was about
+   * 1.5 times slower than the plain one. Left out, declared composite indexes are taken as built.
+   */
+  readonly compositeReady?: (fields: readonly string[]) => boolean;
 }
 
 const COLUMN_FILTERS: ReadonlyMap<string, Target> = new Map<string, Target>([
@@ -250,7 +256,9 @@ export function compileListQuery(params: ListParams, ctx: ListQueryContext, earl
           }),
         };
   const filtered = new Set(conditions.flatMap((c) => (c.target.type === 'data' && c.target.subform === undefined && c.target.kind !== 'list' ? [c.target.key] : [])));
-  const compositeIndexed = (ctx.type.definition.indexes ?? []).some((entry) => 'fields' in entry && entry.fields.length > 0 && filtered.has(entry.fields[0] as string));
+  const compositeIndexed = (ctx.type.definition.indexes ?? []).some(
+    (entry) => 'fields' in entry && entry.fields.length > 0 && filtered.has(entry.fields[0] as string) && (ctx.compositeReady?.(entry.fields) ?? true),
+  );
   return {
     conditions,
     disabled,
