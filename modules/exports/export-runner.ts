@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type pg from 'pg';
 import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import { compileExportMapping, type ExportMeta, type HavenAbility } from '../../engine/index.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -145,8 +146,9 @@ export class ExportRunner {
     let rowsWritten = 0;
     let out: DatabaseFileSink | undefined;
     try {
-      await qr.connect();
-      await fileQr.connect();
+      // The cursor's own connection, for FETCH (below); TypeORM's query() awaits before it sends anything.
+      const cursor = (await qr.connect()) as pg.PoolClient;
+      const fileConnection = (await fileQr.connect()) as pg.PoolClient;
       await qr.startTransaction('REPEATABLE READ');
       // No JIT compilation for the cursor: its plan costs millions (every row of the type), so PostgreSQL would
       // compile it with inlining and optimisation, about 0.3 s before the first row, and gain nothing on a plan
@@ -156,7 +158,7 @@ export class ExportRunner {
       const [{ n: total }] = await qr.query(`SELECT count(*)::int AS n FROM record r WHERE ${scopedWhere}`, params.values);
       if (!(await this.repo.progress(job.id, job.attempt, 0, total))) throw new Superseded();
 
-      out = new DatabaseFileSink(fileQr.manager, job.id, FILE_CHUNK_BYTES);
+      out = new DatabaseFileSink(fileConnection, job.id, FILE_CHUNK_BYTES);
       const writer = plan.format.create({ compiled, type, locale: plan.locale, labels: plan.labels, forms, ...(mapping ? { mapping } : {}), out });
       const batch = this.settings.batchRows;
       for (let pass = 0; pass < writer.passes; pass++) {
@@ -169,7 +171,9 @@ export class ExportRunner {
           promise.catch(() => undefined);
           return promise;
         };
-        const fetch = (): Promise<Record<string, unknown>[]> => observed(qr.query(`FETCH ${batch} FROM export_rows`));
+        // Sent on the connection itself: through TypeORM's query(), which awaits before sending, the FETCH would leave
+        // only once this batch was written (the loop below does not yield), and the database would idle meanwhile.
+        const fetch = (): Promise<Record<string, unknown>[]> => observed(cursor.query<Record<string, unknown>>(`FETCH ${batch} FROM export_rows`).then((r) => r.rows));
         let next: Promise<Record<string, unknown>[]> | undefined = fetch();
         let progress: Promise<boolean> = Promise.resolve(true);
         while (next) {

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import type { EntityManager } from 'typeorm';
+import type pg from 'pg';
 
 /**
  * Where an export's writer streams its file: straight into `export_file`, in chunks of `chunkBytes`, inside a
@@ -21,8 +21,13 @@ export class DatabaseFileSink extends Writable {
   /** Bytes received so far (the file's size once finished). */
   size = 0;
 
+  /**
+   * `connection`: the pg client of the transaction (a TypeORM query runner's `connect()`), used directly so that a
+   * chunk is sent the moment it is full: TypeORM's `query()` awaits before it sends, which held each chunk back
+   * until the writer next yielded.
+   */
   constructor(
-    private readonly tx: EntityManager,
+    private readonly connection: pg.PoolClient,
     private readonly jobId: string,
     private readonly chunkBytes: number,
   ) {
@@ -66,6 +71,6 @@ export class DatabaseFileSink extends Writable {
 
   private async insert(bytes: Buffer): Promise<void> {
     if (this.stopped) throw new Error('The export file was abandoned.');
-    await this.tx.query(`INSERT INTO export_file (job_id, seq, bytes) VALUES ($1, $2, $3)`, [this.jobId, this.seq++, bytes]);
+    await this.connection.query(`INSERT INTO export_file (job_id, seq, bytes) VALUES ($1, $2, $3)`, [this.jobId, this.seq++, bytes]);
   }
 }

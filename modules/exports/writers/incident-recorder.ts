@@ -31,7 +31,8 @@ export const incidentRecorderFormat: ExportFormatDefinition = {
         const row: Cell[] = mapping.row(view.data, meta, ctx.locale);
         data.add(row, kinds);
         menus?.add(row);
-        return true;
+        const wait = data.pressure();
+        return wait ? wait.then(() => true) : true;
       },
       async end() {
         await data.commit();

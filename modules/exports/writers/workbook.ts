@@ -41,6 +41,16 @@ export class StreamingWorkbook {
 
 export type CellKind = 'text' | 'number' | 'date';
 
+/** Bytes of a sheet's XML that may wait for the archive's compressor before the writer waits (`SheetWriter.pressure`). */
+export const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
+
+/** What `pressure` reads of exceljs's entry stream (a readable-stream PassThrough). */
+interface EntryStream {
+  readonly _writableState?: { readonly length?: number };
+  once(event: string, listener: () => void): unknown;
+  removeListener(event: string, listener: () => void): unknown;
+}
+
 const DATE_STYLE: Partial<ExcelJS.Style> = Object.freeze({ numFmt: 'yyyy-mm-dd' });
 const PLAIN_STYLE: Partial<ExcelJS.Style> = Object.freeze({});
 
@@ -70,6 +80,34 @@ export class SheetWriter {
       if (value !== undefined) row.getCell(i + 1).style = value instanceof Date ? DATE_STYLE : PLAIN_STYLE;
     }
     row.commit();
+  }
+
+  /**
+   * A promise to wait on while too much of this sheet's XML waits for the archive's compressor; undefined when
+   * there is room. exceljs hands the XML on without waiting (its StreamBuf ignores what `write()` answers), so when
+   * rows come faster than the archive compresses them (two cores, one of them busy with the database) the XML
+   * piles up in the entry stream: 80 MB by the end of a 100,000-incident Incident Recorder export, and growing with
+   * the export. Reads exceljs's entry stream (`worksheet.stream.pipes[0]`); workbook.spec.ts checks that it is
+   * found, so that an exceljs upgrade that moves it fails there instead of silently losing the back-pressure.
+   */
+  pressure(): Promise<void> | undefined {
+    const entry = this.entryStream();
+    if (!entry || (entry._writableState?.length ?? 0) <= MAX_BACKLOG_BYTES) return undefined;
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        for (const event of ['drain', 'error', 'close']) entry.removeListener(event, done);
+        resolve();
+      };
+      // An archive that fails ends the wait too: the export then fails on the stream's error.
+      for (const event of ['drain', 'error', 'close']) entry.once(event, done);
+    });
+  }
+
+  /** The stream the archive reads this sheet's XML from (exceljs internals; undefined until the archive reads it). */
+  entryStream(): EntryStream | undefined {
+    const pipes = (this.ws as unknown as { stream?: { pipes?: unknown[] } }).stream?.pipes;
+    const entry = pipes?.[0] as EntryStream | undefined;
+    return entry && typeof entry.once === 'function' && typeof entry._writableState?.length === 'number' ? entry : undefined;
   }
 
   async commit(): Promise<void> {

@@ -52,16 +52,16 @@ export const xlsxFormat: ExportFormatDefinition = {
         const plan = plans[pass];
         if (!plan.subform) {
           sheet!.add([view.id, view.shortId, ...plan.columns.map((c) => cell(view.data[c.key], c))], kinds);
-          return true;
+        } else {
+          const rows = view.data[plan.subform.key];
+          for (const row of Array.isArray(rows) ? rows : []) {
+            if (!row || typeof row !== 'object') continue;
+            const r = row as Record<string, unknown>;
+            sheet!.add([view.id, typeof r._id === 'string' ? r._id : null, ...plan.columns.map((c) => cell(r[c.key], c))], kinds);
+          }
         }
-        const rows = view.data[plan.subform.key];
-        if (!Array.isArray(rows)) return true;
-        for (const row of rows) {
-          if (!row || typeof row !== 'object') continue;
-          const r = row as Record<string, unknown>;
-          sheet!.add([view.id, typeof r._id === 'string' ? r._id : null, ...plan.columns.map((c) => cell(r[c.key], c))], kinds);
-        }
-        return true;
+        const wait = sheet!.pressure();
+        return wait ? wait.then(() => true) : true;
       },
       async endPass(pass) {
         if (!sheet) open(pass);
