@@ -117,17 +117,17 @@ const safeText = (text: string): string => (isFormulaLike(text) ? `'${text}` : t
  */
 export function cellOf(col: ExportColumn): (value: unknown) => string | number | boolean | null {
   const general = (value: unknown) => spreadsheetSafe(displayValue(value, col));
-  if (col.children) return general;
+  if (col.children) return (value) => (value === undefined || value === null ? null : general(value));
   const label = col.optionLabel;
   if (label) {
     return (value) => {
-      if (typeof value !== 'string') return general(value);
+      if (typeof value !== 'string') return value === undefined || value === null ? null : general(value);
       return safeText(label(value) ?? value);
     };
   }
   return (value) => {
     if (typeof value === 'string') return safeText(value);
     if (typeof value === 'number' || typeof value === 'boolean') return value;
-    return general(value);
+    return value === undefined || value === null ? null : general(value);
   };
 }
