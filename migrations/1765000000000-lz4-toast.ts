@@ -14,21 +14,28 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Only values written from now on are compressed with lz4; older ones stay readable as they are (PostgreSQL records
  * the method per value). Nothing is rewritten, so the migration takes a moment whatever the table's size.
  */
+export const LZ4_TOAST_SQL = `
+  DO $$
+  BEGIN
+    ALTER TABLE record ALTER COLUMN data SET COMPRESSION lz4, ALTER COLUMN field_versions SET COMPRESSION lz4;
+    ALTER TABLE record_history ALTER COLUMN changes SET COMPRESSION lz4;
+    ALTER TABLE audit_log ALTER COLUMN details SET COMPRESSION lz4;
+    ALTER TABLE export_file ALTER COLUMN bytes SET STORAGE EXTENDED, ALTER COLUMN bytes SET COMPRESSION lz4;
+  EXCEPTION WHEN feature_not_supported THEN
+    RAISE NOTICE 'This PostgreSQL server was built without lz4: large values keep the default compression.';
+  END
+  $$`;
+
+/**
+ * Backups leave these settings out (`pg_dump --no-toast-compression`: an archive from a server with lz4 must restore
+ * into one without, such as the embedded database), and a restore applies them again where the server can
+ * (modules/backup/restore-backup.ts).
+ */
 export class Lz4Toast1765000000000 implements MigrationInterface {
   name = 'Lz4Toast1765000000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`
-      DO $$
-      BEGIN
-        ALTER TABLE record ALTER COLUMN data SET COMPRESSION lz4, ALTER COLUMN field_versions SET COMPRESSION lz4;
-        ALTER TABLE record_history ALTER COLUMN changes SET COMPRESSION lz4;
-        ALTER TABLE audit_log ALTER COLUMN details SET COMPRESSION lz4;
-        ALTER TABLE export_file ALTER COLUMN bytes SET STORAGE EXTENDED, ALTER COLUMN bytes SET COMPRESSION lz4;
-      EXCEPTION WHEN feature_not_supported THEN
-        RAISE NOTICE 'This PostgreSQL server was built without lz4: large values keep the default compression.';
-      END
-      $$`);
+    await q.query(LZ4_TOAST_SQL);
   }
 
   async down(q: QueryRunner): Promise<void> {

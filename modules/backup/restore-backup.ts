@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { DataSource, MigrationExecutor } from 'typeorm';
+import { LZ4_TOAST_SQL, Lz4Toast1765000000000 } from '../../migrations/1765000000000-lz4-toast.js';
 import { migrations as codeMigrations } from '../../migrations/index.js';
 import { HAVEN_VERSION } from '../common/version.js';
 import { dataSourceOptions } from '../database/data-source.js';
@@ -134,6 +135,8 @@ async function restorePgDump(url: string, archive: OpenedArchive, restorer: PgTo
     const diff = differences(manifest.tables, counts);
     if (diff.length) throw new BackupError(`pg_restore finished but the row counts differ from the archive's: ${diff.join('; ')}.`);
     if (migrations.join() !== manifest.migrations.join()) throw new BackupError(`pg_restore finished but ${MIGRATIONS_TABLE} differs from the archive's migration list.`);
+    // Archives carry no TOAST compression methods (write-backup.ts): set lz4 again where this server has it.
+    if (migrations.includes(migrationName(Lz4Toast1765000000000))) await client.query(LZ4_TOAST_SQL);
     return { tables: Object.keys(counts).length, rows: Object.values(counts).reduce((a, b) => a + b, 0), migrations };
   });
 }

@@ -90,7 +90,9 @@ export async function writeBackup(url: string, file: string, opts: BackupOptions
 
     if (dumper && snapshot) {
       const conn = libpqConnection(url);
-      const dump = runTool(dumper, ['--format=custom', `--snapshot=${snapshot}`, '--no-password', conn.dbnameArg], conn.env);
+      // No TOAST compression methods in the archive: lz4 (where the server has it) would stop a restore into a server
+      // built without it, such as the embedded database; the restore sets them again where it can.
+      const dump = runTool(dumper, ['--format=custom', `--snapshot=${snapshot}`, '--no-toast-compression', '--no-password', conn.dbnameArg], conn.env);
       try {
         for await (const chunk of dump.stdout) await sink(chunk);
       } catch (err) {
