@@ -189,7 +189,10 @@ export class RecordIndexes implements OnApplicationBootstrap, OnApplicationShutd
   /** The per-bundle indexes valid in the database when last looked at (`compositeReady`). */
   private valid: ReadonlySet<string> = new Set();
   private validCheckedAt = 0;
+  /** Bumped with every new answer (`setValid`). */
+  private validStamp = 0;
   private validChecking?: Promise<void>;
+  private checkClient?: pg.Client;
   private wantedCache?: { readonly hash: string; readonly wanted: IndexSpec[] };
 
   constructor(
@@ -221,6 +224,7 @@ export class RecordIndexes implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
     await this.client?.end().catch(() => undefined);
+    await this.checkClient?.end().catch(() => undefined);
   }
 
   /**
@@ -263,19 +267,35 @@ export class RecordIndexes implements OnApplicationBootstrap, OnApplicationShutd
     if (this.closing) return Promise.resolve();
     this.validChecking ??= (async () => {
       this.validCheckedAt = Date.now();
-      const client = new pg.Client({ connectionString: this.runtime.databaseUrl, application_name: 'haven-indexes' });
+      // A build that finishes meanwhile has the newer answer: this one is then dropped.
+      const stamp = this.validStamp;
+      const client = new pg.Client({
+        connectionString: this.runtime.databaseUrl,
+        application_name: 'haven-indexes',
+        connectionTimeoutMillis: 10_000,
+        query_timeout: 10_000,
+      });
       client.on('error', () => undefined);
+      this.checkClient = client;
       try {
         await client.connect();
-        this.valid = await validIndexes(client);
+        const valid = await validIndexes(client);
+        if (this.validStamp === stamp) this.setValid(valid);
       } catch (err) {
-        logger.warn({ err: String(err) }, 'record indexes: could not look up which are built; lists read without the composite ones meanwhile');
+        if (!this.closing) logger.warn({ err: String(err) }, 'record indexes: could not look up which are built; lists keep the last known set');
       } finally {
+        this.checkClient = undefined;
         await client.end().catch(() => undefined);
         this.validChecking = undefined;
       }
     })();
     return this.validChecking;
+  }
+
+  private setValid(valid: ReadonlySet<string>): void {
+    this.valid = valid;
+    this.validStamp++;
+    this.validCheckedAt = Date.now();
   }
 
   /** Resolves when every scheduled build has finished (tests await it). */
@@ -351,8 +371,7 @@ export class RecordIndexes implements OnApplicationBootstrap, OnApplicationShutd
         await client.query(`DROP STATISTICS IF EXISTS ${name}`);
         dropped++;
       }
-      this.valid = await validIndexes(client);
-      this.validCheckedAt = Date.now();
+      this.setValid(await validIndexes(client));
       logger.info({ wanted: wanted.length, created, dropped, configHash: compiled.hash.slice(0, 12) }, 'record indexes up to date');
       await client.query('SELECT pg_advisory_unlock($1)', [INDEX_LOCK]);
     } finally {

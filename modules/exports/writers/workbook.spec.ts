@@ -51,6 +51,28 @@ describe('StreamingWorkbook back-pressure', () => {
     expect(ws.getRow(rows + 1).getCell(1).value).toBe(`row ${rows}: some words a caseworker wrote`);
   });
 
+  it('ends the wait with the error when the file fails while the writer waits (no hang)', async () => {
+    // A file that takes the first chunk and then neither finishes nor drains: the archive stops reading its entry.
+    const out = new Writable({ highWaterMark: 1024, write: () => undefined });
+    const book = new StreamingWorkbook(out);
+    const sheet = book.sheet('Data');
+    let wait: Promise<void> | undefined;
+    for (let i = 0; i < 200_000 && !wait; i++) {
+      sheet.add([`row ${i}: some words a caseworker wrote`, i]);
+      wait = sheet.pressure();
+      if (!wait && i % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(wait).toBeDefined();
+    out.destroy(new Error('the database refused the chunk'));
+    await expect(wait).rejects.toThrow('the database refused the chunk');
+    // A later wait fails at once, and committing reports the same error.
+    sheet.add(['after']);
+    const again = sheet.pressure();
+    if (again) await expect(again).rejects.toThrow('the database refused the chunk');
+    await sheet.commit().catch(() => undefined); // settles either way: nothing waits for good
+    await expect(book.commit()).rejects.toThrow('the database refused the chunk');
+  }, 30_000);
+
   it('never waits while the archive keeps up', () => {
     const book = new StreamingWorkbook(new PassThrough().resume());
     const sheet = book.sheet('Small');

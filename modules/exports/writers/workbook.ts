@@ -11,13 +11,37 @@ export class StreamingWorkbook {
   private readonly workbook: ExcelJS.stream.xlsx.WorkbookWriter;
   private readonly names = new Set<string>();
   private readonly done: Promise<void>;
+  /** Why the file failed (its stream's error), once it has. */
+  private failure?: Error;
+  private readonly onFail = new Set<(err: Error) => void>();
+  /** Rejects with the file's error, if it fails; never resolves. */
+  readonly failed: Promise<never>;
 
   constructor(out: Writable) {
     this.done = new Promise<void>((resolve, reject) => {
       out.on('error', reject);
       out.on('finish', resolve);
     });
+    this.failed = new Promise<never>((_, reject) => out.on('error', reject));
+    // Observed here (commit() rethrows it): a file that fails before commit() is no unhandled rejection.
+    this.done.catch(() => undefined);
+    this.failed.catch(() => undefined);
+    out.on('error', (err: Error) => {
+      this.failure ??= err;
+      for (const fn of this.onFail) fn(err);
+      this.onFail.clear();
+    });
     this.workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+  }
+
+  /**
+   * Calls `fn` when the file fails (archiver does not pass its output's errors back to the entries, so a sheet
+   * waiting for the compressor would otherwise wait for good); returns what cancels it. The failure so far, if any.
+   */
+  whenFailed(fn: (err: Error) => void): { failure?: Error; cancel: () => void } {
+    if (this.failure) return { failure: this.failure, cancel: () => undefined };
+    this.onFail.add(fn);
+    return { cancel: () => this.onFail.delete(fn) };
   }
 
   /** A sheet named `name` (cut to Excel's 31 characters, characters Excel refuses replaced, made unique). */
@@ -30,11 +54,12 @@ export class StreamingWorkbook {
       candidate = base + suffix;
     }
     this.names.add(candidate.toLowerCase());
-    return new SheetWriter(this.workbook.addWorksheet(candidate));
+    return new SheetWriter(this.workbook.addWorksheet(candidate), this);
   }
 
   async commit(): Promise<void> {
-    await this.workbook.commit();
+    // A file that failed ends the commit with its error (exceljs would wait for the archive for good).
+    await Promise.race([this.workbook.commit(), this.done]);
     await this.done;
   }
 }
@@ -55,7 +80,10 @@ const DATE_STYLE: Partial<ExcelJS.Style> = Object.freeze({ numFmt: 'yyyy-mm-dd' 
 const PLAIN_STYLE: Partial<ExcelJS.Style> = Object.freeze({});
 
 export class SheetWriter {
-  constructor(private readonly ws: ExcelJS.Worksheet) {}
+  constructor(
+    private readonly ws: ExcelJS.Worksheet,
+    private readonly book: StreamingWorkbook,
+  ) {}
 
   /** One row; `kinds[i]` says how cell i is written (text by default). */
   add(values: readonly unknown[], kinds?: readonly CellKind[]): void {
@@ -93,13 +121,19 @@ export class SheetWriter {
   pressure(): Promise<void> | undefined {
     const entry = this.entryStream();
     if (!entry || (entry._writableState?.length ?? 0) <= MAX_BACKLOG_BYTES) return undefined;
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        for (const event of ['drain', 'error', 'close']) entry.removeListener(event, done);
-        resolve();
+    return new Promise<void>((resolve, reject) => {
+      const events = ['drain', 'error', 'close'];
+      const settle = (err?: Error) => {
+        for (const event of events) entry.removeListener(event, onEntry);
+        failed.cancel();
+        if (err) reject(err);
+        else resolve();
       };
-      // An archive that fails ends the wait too: the export then fails on the stream's error.
-      for (const event of ['drain', 'error', 'close']) entry.once(event, done);
+      const onEntry = () => settle();
+      // The file failing (an INSERT of a chunk refused, the connection lost) ends the wait with its error.
+      const failed = this.book.whenFailed((err) => settle(err));
+      if (failed.failure) return reject(failed.failure);
+      for (const event of events) entry.once(event, onEntry);
     });
   }
 
@@ -111,6 +145,7 @@ export class SheetWriter {
   }
 
   async commit(): Promise<void> {
-    await this.ws.commit();
+    // A file that failed ends the commit with its error (exceljs would wait for the archive for good).
+    await Promise.race([this.ws.commit(), this.book.failed]);
   }
 }
