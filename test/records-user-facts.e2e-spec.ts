@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { PrincipalLoader } from '../modules/auth/principal.loader.js';
 import { UserFactsCache } from '../modules/auth/user-facts.cache.js';
 import { as, login, newAgency, newGroup, newUser } from './support/factories.js';
 import { newRecord } from './support/record-factories.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { eventually, startTestApp, type TestApp } from './support/test-app.js';
 
 /**
  * The guard keeps users' facts in memory (modules/auth/user-facts.cache.ts): every change to a user, their groups,
@@ -14,15 +13,6 @@ import { startTestApp, type TestApp } from './support/test-app.js';
  */
 
 const RECORDS = '/api/v1/records';
-
-/** The notice travels on its own connection: wait for it (bounded), as a second request would. */
-async function eventually(check: () => Promise<boolean>): Promise<boolean> {
-  for (let i = 0; i < 100; i++) {
-    if (await check()) return true;
-    await sleep(20);
-  }
-  return false;
-}
 
 describe('records: users’ facts seen by the next request', () => {
   let t: TestApp;

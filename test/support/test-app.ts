@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { createApp } from '../../modules/create-app.js';
 import { loadEnv } from '../../modules/settings/env.js';
@@ -29,4 +30,16 @@ export async function startTestApp(envOverrides: Record<string, string> = {}): P
       await db.drop();
     },
   };
+}
+
+/**
+ * Whether `check` holds within about 2 s (polled every 20 ms). For changes that reach the app through the database's
+ * notices on a connection of their own (users' facts changed by plain SQL): the next request may come first.
+ */
+export async function eventually(check: () => Promise<boolean>): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    if (await check()) return true;
+    await sleep(20);
+  }
+  return false;
 }
