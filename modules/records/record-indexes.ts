@@ -168,11 +168,12 @@ export function indexFor(wanted: readonly IndexSpec[], module: string, recordTyp
   return wanted.find((w) => w.usedBy.some((u) => u.module === module && u.recordType === recordType && u.field === field));
 }
 
-/** The names of the per-bundle indexes that are valid (built, not left behind by an interrupted build). */
-async function validIndexes(client: pg.Client): Promise<ReadonlySet<string>> {
+/** The names of the per-bundle indexes on `record`; with `validOnly`, those built (not left behind by an interrupted build). */
+async function perBundleIndexes(client: pg.Client, validOnly: boolean): Promise<ReadonlySet<string>> {
   const rows = (
     await client.query(
-      `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'record'::regclass AND i.indisvalid AND c.relname LIKE $1`,
+      `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+        WHERE i.indrelid = 'record'::regclass AND c.relname LIKE $1${validOnly ? ' AND i.indisvalid' : ''}`,
       [`${INDEX_PREFIX}%`],
     )
   ).rows as Array<{ name: string }>;
@@ -279,7 +280,7 @@ export class RecordIndexes implements OnApplicationBootstrap, OnApplicationShutd
       this.checkClient = client;
       try {
         await client.connect();
-        const valid = await validIndexes(client);
+        const valid = await perBundleIndexes(client, true);
         if (this.validStamp === stamp) this.setValid(valid);
       } catch (err) {
         if (!this.closing) logger.warn({ err: String(err) }, 'record indexes: could not look up which are built; lists keep the last known set');
@@ -348,14 +349,8 @@ export class RecordIndexes implements OnApplicationBootstrap, OnApplicationShutd
       if (analyse && !this.closing) await client.query('ANALYZE record');
       // Then the per-bundle indexes and statistics nobody asks for any more (older definitions, removed entries).
       const names = new Set(wanted.map((spec) => spec.name));
-      const present = (
-        await client.query(
-          `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'record'::regclass AND c.relname LIKE $1`,
-          [`${INDEX_PREFIX}%`],
-        )
-      ).rows as Array<{ name: string }>;
       let dropped = 0;
-      for (const { name } of present) {
+      for (const name of await perBundleIndexes(client, false)) {
         if (this.closing) return;
         if (names.has(name) || !/^record_x_[0-9a-f]{24}$/.test(name)) continue;
         await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
@@ -371,7 +366,7 @@ export class RecordIndexes implements OnApplicationBootstrap, OnApplicationShutd
         await client.query(`DROP STATISTICS IF EXISTS ${name}`);
         dropped++;
       }
-      this.setValid(await validIndexes(client));
+      this.setValid(await perBundleIndexes(client, true));
       logger.info({ wanted: wanted.length, created, dropped, configHash: compiled.hash.slice(0, 12) }, 'record indexes up to date');
       await client.query('SELECT pg_advisory_unlock($1)', [INDEX_LOCK]);
     } finally {
