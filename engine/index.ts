@@ -95,6 +95,7 @@ export type { InlineOption, Compute } from './bundle/schema/common.js';
 
 // ---- field types ------------------------------------------------------------------------------
 export { FIELD_TYPE_NAMES, FieldSchema, type FieldDefinition, type LeafFieldDefinition, type SubformFieldDefinition } from './fields/index.js';
+export { hasUnstorableCharacter } from './fields/support/normalise.js';
 
 // ---- compile and run --------------------------------------------------------------------------
 export { compileBundles, clearCompileCache, type CompileOptions } from './compile/compile-bundles.js';

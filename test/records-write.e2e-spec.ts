@@ -387,8 +387,8 @@ describe('records: the write path', () => {
 
       expect((await history(rec.id)).map((h: { version: number; action: string; changes: unknown }) => [h.version, h.action, h.changes])).toEqual([
         [1, 'create', [{ path: 'occupation', from: null, to: 'trader' }, expect.anything(), expect.anything()]],
-        [2, 'disable', [{ path: 'disabled', from: false, to: true, reason: 'Entered twice' }]],
-        [3, 'enable', [{ path: 'disabled', from: true, to: false }]],
+        [2, 'disable', [{ path: '$disabled', from: false, to: true, reason: 'Entered twice' }]],
+        [3, 'enable', [{ path: '$disabled', from: true, to: false }]],
       ]);
       // The two refused attempts (403, and 404 for a caller outside the record's scope) are audited as denied.
       expect((await audits(rec.id)).map((a: { action: string; outcome: string }) => `${a.action}:${a.outcome}`)).toEqual([

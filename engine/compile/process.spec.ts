@@ -133,6 +133,19 @@ describe('computed values', () => {
     expect(data).toMatchObject({ age: 40, age_group: 'adult' });
   });
 
+  it('refuses a value sent for a read-only computed field while its `when` does not hold (no value then)', () => {
+    const result = process({ name: 'A', age_group: 'forged' });
+    expect(result.issues).toEqual([{ code: 'computed_mismatch', path: '/age_group', message: 'This value is computed; expected null.', params: { expected: null } }]);
+    expect(codes(process({ name: 'A', perps: [{ _id: '1', sex: 'f', adult: 'forged' }] }))).toEqual(['computed_mismatch@/perps/0/adult']);
+  });
+
+  it('clears a stale read-only computed value once its `when` no longer holds', () => {
+    const result = process({ name: 'A', age_group: 'child', perps: [{ _id: '1', sex: 'f', adult: true }] }, { supplied: ['name'] });
+    expect(result.issues).toEqual([]);
+    expect(result.data['age_group']).toBeNull();
+    expect((result.data['perps'] as Json[])[0]).toEqual({ _id: '1', sex: 'f', adult: null });
+  });
+
   it('checks computed row values too', () => {
     expect(codes(process({ name: 'A', perps: [{ _id: '1', sex: 'f', age: 30, adult: false }] }))).toEqual(['computed_mismatch@/perps/0/adult']);
   });

@@ -127,7 +127,16 @@ function cleanComputed(value: unknown): unknown {
 function computeInto(run: Run, field: RuntimeField, target: JsonObject, data: RuleData, path: string, supplied: boolean): void {
   const compute = field.compute;
   if (compute === undefined) return;
-  if (compute.when !== undefined && !compute.when.test(data)) return;
+  if (compute.when !== undefined && !compute.when.test(data)) {
+    // While `when` does not hold, a field users may write is an ordinary input; a read-only one (a `calculated`
+    // field) has no value then, and a value sent for it is refused like any other that differs from the computed one.
+    if (!field.info.readOnly) return;
+    const previous = target[field.key];
+    if (previous === undefined || previous === null) return;
+    if (supplied) run.report(path, 'computed_mismatch', 'This value is computed; expected null.', { expected: null });
+    target[field.key] = null;
+    return;
+  }
   const raw = compute.value.evaluate(data);
   if (raw === RULE_ERROR) {
     run.report(path, 'rule_error', 'This value could not be computed from the data given.');

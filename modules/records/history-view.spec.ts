@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { redactChanges } from './history-view.js';
+import { DISABLED_PATH, disableEventChanges, redactChanges } from './history-view.js';
 
 describe('history redaction', () => {
   const readable = new Set(['age', 'sex', 'perpetrators', 'perpetrators.sex']);
@@ -72,5 +72,20 @@ describe('history redaction', () => {
   it('ignores malformed history', () => {
     expect(redactChanges('junk', readable, subforms, identifying).changes).toEqual([]);
     expect(redactChanges([null, 1, { path: 3 }, { path: '__proto__' }], readable, subforms, identifying).changes).toEqual([]);
+  });
+});
+
+describe('disable and enable events', () => {
+  it('reads the path `disabled` of earlier disable/enable rows as `$disabled`, shown with its reason', () => {
+    const earlier = [{ path: 'disabled', from: false, to: true, reason: 'Entered twice' }];
+    const changes = disableEventChanges('disable', earlier);
+    expect(changes).toEqual([{ path: DISABLED_PATH, from: false, to: true, reason: 'Entered twice' }]);
+    expect(redactChanges(changes, new Set(), new Set(), new Set()).changes).toEqual([{ path: '$disabled', from: false, to: true, reason: 'Entered twice' }]);
+  });
+
+  it('leaves a field called `disabled` of an ordinary edit alone', () => {
+    const edit = [{ path: 'disabled', from: 'no', to: 'yes' }];
+    expect(disableEventChanges('update', edit)).toBe(edit);
+    expect(redactChanges(edit, new Set(), new Set(), new Set()).changes).toEqual([]);
   });
 });

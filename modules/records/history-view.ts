@@ -24,6 +24,18 @@ export interface RedactedChanges {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** History path of disabling and enabling a record (`{ from, to, reason? }`): an event, not a field. */
+export const DISABLED_PATH = '$disabled';
+
+/**
+ * The changes of a history row, with the path `disabled` of `disable`/`enable` rows written by earlier versions read
+ * as `$disabled` (it named no field, so the view dropped it with its reason).
+ */
+export function disableEventChanges(action: string, changes: unknown): unknown {
+  if ((action !== 'disable' && action !== 'enable') || !Array.isArray(changes)) return changes;
+  return changes.map((change: unknown) => (isObject(change) && change.path === 'disabled' ? { ...change, path: DISABLED_PATH } : change));
+}
+
 function redactRows(subform: string, value: unknown, readable: ReadonlySet<string>): unknown {
   if (value === null || value === undefined) return value ?? null;
   if (!Array.isArray(value)) return null;

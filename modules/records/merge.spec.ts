@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { diffData, type FieldChange, mergePatch, type MergeInput, type MergeShape, nextFieldVersions, type RecordData } from './merge.js';
+import { changedSince, diffData, type FieldChange, mergePatch, type MergeInput, type MergeShape, nextFieldVersions, type RecordData, sideEffectConflicts } from './merge.js';
 
 const shape: MergeShape = {
   subforms: new Set(['perpetrators', 'referrals']),
@@ -143,6 +143,42 @@ describe('nextFieldVersions', () => {
       { path: 'perpetrators/p2/sex', from: 'female', to: 'male' },
     ];
     expect(nextFieldVersions(fieldVersions, changes, 6)).toEqual({ age: 6, 'perpetrators/p1': 6, 'perpetrators/p2/sex': 6, 'perpetrators/p9': 5 });
+  });
+});
+
+describe('a row removed and added again', () => {
+  it('conflicts with an edit of its fields based on a version before that (the row\'s own stamp counts)', () => {
+    // v2 removed p1 (its field stamps forgotten), v3 added a row with the same id again: only `perpetrators/p1` is stamped.
+    const versions = nextFieldVersions(nextFieldVersions({}, [{ path: 'perpetrators/p1', from: p1, to: null }], 2), [{ path: 'perpetrators/p1', from: null, to: p1 }], 3);
+    expect(versions).toEqual({ 'perpetrators/p1': 3 });
+    const result = mergePatch({ stored, fieldVersions: versions, baseVersion: 1, patch: { perpetrators: [{ _id: 'p1', sex: 'female' }] } }, shape);
+    expect(result.conflicts).toEqual(['perpetrators/p1/sex']);
+    expect(mergePatch({ stored, fieldVersions: versions, baseVersion: 3, patch: { perpetrators: [{ _id: 'p1', sex: 'female' }] } }, shape).conflicts).toEqual([]);
+  });
+
+  it('conflicts with an edit of a row of a subform replaced as a whole since', () => {
+    const result = mergePatch({ stored, fieldVersions: { perpetrators: 4 }, baseVersion: 2, patch: { perpetrators: [{ _id: 'p2', sex: 'male' }] } }, shape);
+    expect(result.conflicts).toEqual(['perpetrators/p2/sex']);
+  });
+
+  it('changedSince looks at the path and every path above it', () => {
+    const versions = { a: 2, 'b/r1': 3, 'c/r1/x': 4 };
+    expect(['a', 'a/r1/x', 'b/r1/y', 'b/r2/y', 'c/r1/x', 'c/r1/y', 'c'].filter((path) => changedSince(versions, path, 2))).toEqual(['b/r1/y', 'c/r1/x']);
+  });
+});
+
+describe('sideEffectConflicts', () => {
+  const versions = { name: 3, 'perpetrators/p1/note': 3, perpetrator_count: 3, 'perpetrators/p1/age_group': 3 };
+  const change = (path: string): FieldChange => ({ path, from: 1, to: 2 });
+
+  it('finds changes the edit did not ask for to paths changed after its base, derived ones aside', () => {
+    const changes = ['age', 'name', 'perpetrators/p1/note', 'perpetrator_count', 'perpetrators/p1/age_group', 'narrative'].map(change);
+    expect(sideEffectConflicts(changes, ['age'], versions, 2, shape.derived)).toEqual(['name', 'perpetrators/p1/note']);
+  });
+
+  it('leaves alone what the merge checked and what nobody changed since', () => {
+    expect(sideEffectConflicts([change('name')], ['name'], versions, 2, shape.derived)).toEqual([]);
+    expect(sideEffectConflicts([change('name')], [], versions, 3, shape.derived)).toEqual([]);
   });
 });
 

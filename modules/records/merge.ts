@@ -83,6 +83,41 @@ export function sameValue(a: unknown, b: unknown): boolean {
   return false;
 }
 
+/**
+ * Whether a version after `baseVersion` changed `path` or one of the paths above it (`sub/row` and `sub` above
+ * `sub/row/field`): removing a row forgets its fields' stamps, so an edit of a row field also looks at the row's.
+ */
+export function changedSince(fieldVersions: Readonly<Record<string, number>>, path: string, baseVersion: number): boolean {
+  for (let end = path.length; end > 0; end = path.lastIndexOf('/', end - 1)) {
+    if ((fieldVersions[end === path.length ? path : path.slice(0, end)] ?? 0) > baseVersion) return true;
+  }
+  return false;
+}
+
+/**
+ * Changes the engine made on its own (computed fields that are not read-only, recomputed from what the edit
+ * changed) to paths that someone changed after the base version: the edit would overwrite their change unseen, so
+ * they conflict like the edit's own paths. Read-only computed (derived) paths never conflict: they only follow
+ * their inputs, which the merge checked.
+ */
+export function sideEffectConflicts(
+  changes: readonly FieldChange[],
+  checked: readonly string[],
+  fieldVersions: Readonly<Record<string, number>>,
+  baseVersion: number,
+  derived: ReadonlySet<string>,
+): string[] {
+  const seen = new Set(checked);
+  const out: string[] = [];
+  for (const { path } of changes) {
+    if (seen.has(path)) continue;
+    const [head, , field] = path.split('/');
+    if (derived.has(field === undefined ? head : `${head}.${field}`)) continue;
+    if (changedSince(fieldVersions, path, baseVersion)) out.push(path);
+  }
+  return out;
+}
+
 /** Rows of a stored subform value by `_id` (rows without a string `_id` cannot be addressed and are kept as they are). */
 function rowsById(value: unknown): Map<string, RecordData> {
   const out = new Map<string, RecordData>();
@@ -103,11 +138,14 @@ class Merge {
     readonly shape: MergeShape,
   ) {}
 
-  /** Records a change of `path`; a conflict when some version after the base changed `path` (or, with `within`, anything under it). */
+  /**
+   * Records a change of `path`; a conflict when some version after the base changed `path` or a path above it (a
+   * row field's row was removed or added again, a subform was replaced as a whole), or, with `within`, anything under it.
+   */
   change(path: string, within = false): void {
     this.changed.push(path);
     const { fieldVersions, baseVersion } = this.input;
-    if ((fieldVersions[path] ?? 0) > baseVersion) {
+    if (changedSince(fieldVersions, path, baseVersion)) {
       this.conflicts.push(path);
       return;
     }

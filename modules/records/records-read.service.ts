@@ -6,7 +6,7 @@ import { HavenError, type Issue } from '../common/errors.js';
 import { ActiveConfigService } from '../config/active-config.service.js';
 import { removedFieldValues } from '../config/removed-fields.js';
 import { auditActor, type Actor } from '../users/request-actor.js';
-import { redactChanges, type HistoryChange } from './history-view.js';
+import { disableEventChanges, redactChanges, type HistoryChange } from './history-view.js';
 import { parseListParams } from './query/list-params.js';
 import { compileListQuery, type ListQuery } from './query/list-query.js';
 import { listSql } from './query/list-sql.js';
@@ -216,7 +216,7 @@ export class RecordsReadService {
     );
     const seen = new Set<string>();
     const items = rows.map((h) => {
-      const redacted = redactChanges(h.changes, readable, subforms, identifying);
+      const redacted = redactChanges(disableEventChanges(h.action, h.changes), readable, subforms, identifying);
       for (const path of redacted.identifying) seen.add(path);
       return { version: h.version, at: new Date(h.at).toISOString(), actor: h.actor, action: h.action, changes: redacted.changes };
     });

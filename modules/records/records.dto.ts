@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { HavenError, type Issue, pointerSegment } from '../common/errors.js';
+import { hasUnstorableCharacter } from '../../engine/index.js';
 
 /**
  * Request bodies of the record write routes. The envelopes are checked here by hand (a few keys) rather than by
@@ -85,15 +86,15 @@ export function parseCreateBody(raw: unknown): CreateRecordInput {
   return typeof module === 'string' ? { module, data } : { data };
 }
 
-/** `"3"`, `W/"3"` or `3`; undefined when the header is absent. */
+/** `"3"`, `W/"3"` or `3` (from 1, quotes balanced); undefined when the header is absent. */
 function ifMatchVersion(header: string | undefined, issues: Issue[]): number | undefined {
   if (header === undefined) return undefined;
-  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+  const match = /^\s*(?:W\/)?(?:"([1-9]\d{0,8})"|([1-9]\d{0,8}))\s*$/.exec(header);
   if (!match) {
     issues.push({ code: 'invalid_format', path: '/version', message: 'If-Match carries the record version, e.g. "3".' });
     return undefined;
   }
-  return Number(match[1]);
+  return Number(match[1] ?? match[2]);
 }
 
 export function parseUpdateBody(raw: unknown, ifMatch: string | undefined): UpdateRecordInput {
@@ -126,6 +127,8 @@ export function parseReason(raw: unknown, required: boolean): string | undefined
     issues.push({ code: 'invalid_type', path: '/reason', message: 'reason is a non-empty text.' });
   } else if (reason.length > MAX_REASON) {
     issues.push({ code: 'too_long', path: '/reason', message: `reason must be shorter than or equal to ${MAX_REASON} characters` });
+  } else if (hasUnstorableCharacter(reason)) {
+    issues.push({ code: 'invalid_character', path: '/reason', message: 'reason cannot hold a NUL character or an unpaired surrogate.' });
   }
   if (issues.length) fail(issues);
   return typeof reason === 'string' ? reason.trim() : undefined;

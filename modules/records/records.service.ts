@@ -8,7 +8,8 @@ import { HavenError, type Issue } from '../common/errors.js';
 import { logger } from '../common/logger.js';
 import { ActiveConfigService } from '../config/active-config.service.js';
 import { auditActor, type Actor } from '../users/request-actor.js';
-import { diffData, mergePatch, nextFieldVersions, type RecordData } from './merge.js';
+import { DISABLED_PATH } from './history-view.js';
+import { diffData, mergePatch, nextFieldVersions, sideEffectConflicts, type RecordData } from './merge.js';
 import { recordView } from './record-view.js';
 import { factsOf, type RecordRow, type RecordView } from './record.types.js';
 import type { CreateRecordInput, UpdateRecordInput } from './records.dto.js';
@@ -212,6 +213,13 @@ export class RecordsService {
       const data = retired === undefined ? result.data : { ...result.data, ...retired };
       const changes = diffData(row.data, data, shape.subforms);
       if (changes.length === 0) return recordView(row, ability);
+      const overwritten = sideEffectConflicts(changes, merged.changed, row.fieldVersions, input.baseVersion, shape.derived);
+      if (overwritten.length > 0) {
+        throw new HavenError('version_conflict', `The record changed since version ${input.baseVersion} in fields this change recomputes: nothing was written.`, [], {
+          currentVersion: row.version,
+          fields: conflictValues(row.data, overwritten, access.readable),
+        });
+      }
       const saved = await this.repo.update(
         tx,
         {
@@ -246,7 +254,7 @@ export class RecordsService {
     return this.repo.transaction(async (tx) => {
       const { row } = await this.lockFor(tx, 'disable', id, recordType, ability, compiled, denial);
       if (row.disabled === disabled) return recordView(row, ability);
-      const change = { path: 'disabled', from: row.disabled, to: disabled, ...(reason === undefined ? {} : { reason }) };
+      const change = { path: DISABLED_PATH, from: row.disabled, to: disabled, ...(reason === undefined ? {} : { reason }) };
       const saved = await this.repo.setDisabled(
         tx,
         { id: row.id, expectedVersion: row.version, disabled, changes: [change], auditDetails: { module: row.module, recordType: row.recordType } },
@@ -264,7 +272,9 @@ export class RecordsService {
     Object.assign(denial, { module: row.module, recordType: row.recordType, recordId: row.id });
     if (!ability.canRecord(action, row.module, row.recordType, facts)) {
       denial.reason = 'record';
-      if (ability.canRecord('read', row.module, row.recordType, facts)) throw new HavenError('forbidden', `You may not ${action} this record.`);
+      // A 403 says the record exists: only to those who can see it (a disabled record only to those who may disable it).
+      const visible = ability.canRecord('read', row.module, row.recordType, facts) && (!row.disabled || ability.canRecord('disable', row.module, row.recordType, facts));
+      if (visible) throw new HavenError('forbidden', `You may not ${action} this record.`);
       throw notFound();
     }
     const rt = compiled.findRecordType(row.module, row.recordType);

@@ -99,8 +99,10 @@ export class TransitionSupport {
     const { ability } = actor.principal;
     const can = ability.canRecord(action, row.module, row.recordType, facts);
     const reads = ability.canRecord('read', row.module, row.recordType, facts);
+    // A 403 says the record exists: only to those who can see it (a disabled record only to those who may disable it).
+    const visible = reads && (!row.disabled || ability.canRecord('disable', row.module, row.recordType, facts));
     if (!can) {
-      if (reads) throw new HavenError('forbidden', `You may not ${action.replace(/_/g, ' ')} this record.`);
+      if (visible) throw new HavenError('forbidden', `You may not ${action.replace(/_/g, ' ')} this record.`);
       throw noRecord();
     }
     if (readNeeded && !reads) throw noRecord();

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { HavenError, pointerSegment, type Issue } from '../common/errors.js';
+import { hasUnstorableCharacter } from '../../engine/index.js';
 
 /**
  * Request bodies of the workflow routes, checked by hand (a few keys each) so that every problem is listed at once
@@ -88,7 +89,8 @@ function text(body: Record<string, unknown>, key: string, required: boolean, iss
   }
   if (trimmed.length > TEXT_LIMIT) issues.push({ code: 'too_long', path: `/${key}`, message: `At most ${TEXT_LIMIT} characters.` });
   // NUL cannot be stored in PostgreSQL text: refused here rather than failing in the database.
-  if (trimmed.includes('\u0000')) issues.push({ code: 'invalid_character', path: `/${key}`, message: 'Text cannot hold a NUL character.' });
+  // PostgreSQL text and jsonb refuse NUL and unpaired surrogates: refused here rather than failing in the database.
+  if (hasUnstorableCharacter(trimmed)) issues.push({ code: 'invalid_character', path: `/${key}`, message: 'Text cannot hold a NUL character or an unpaired surrogate.' });
   return trimmed;
 }
 
