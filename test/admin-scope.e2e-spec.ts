@@ -95,6 +95,25 @@ describe('admin API: agency-scoped administrators', () => {
     await api.patch('/api/v1/users/home.worker', { roles: ['gbv_caseworker', 'agency_admin'] }).expect(200);
   });
 
+  it('cannot reset the password of, disable or edit a user of their agency whose roles reach further than their own', async () => {
+    await newUser(ds, { username: 'home.root', agency: 'HOME', roles: ['system_admin'] });
+    const before = (await ds.query(`SELECT password_hash FROM app_user WHERE username = 'home.root'`))[0].password_hash;
+    const calls: Array<[method: 'post' | 'patch', url: string, body?: object]> = [
+      ['post', '/api/v1/users/home.root/reset-password', { password: strongPassword() }],
+      ['post', '/api/v1/users/home.root/disable'],
+      ['post', '/api/v1/users/home.root/enable'],
+      ['patch', '/api/v1/users/home.root', { fullName: 'Taken over' }],
+    ];
+    for (const [method, url, body] of calls) {
+      const res = await api[method](url, body);
+      expect([url, res.status, res.body.error?.issues?.[0]?.code]).toEqual([url, 403, 'role_beyond_own_grants']);
+    }
+    const [row] = await ds.query(`SELECT full_name, disabled, password_hash FROM app_user WHERE username = 'home.root'`);
+    expect(row).toEqual({ full_name: expect.not.stringContaining('Taken over'), disabled: false, password_hash: before });
+    // Users within reach stay manageable.
+    await api.post('/api/v1/users/home.worker/reset-password', { password: strongPassword() }).expect(200);
+  });
+
   it('cannot move a user into another agency', async () => {
     const res = await api.patch('/api/v1/users/new.home', { agency: 'AWAY' }).expect(400);
     expect(res.body.error.issues).toEqual([expect.objectContaining({ path: '/agency', code: 'unknown_agency' })]);

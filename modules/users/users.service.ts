@@ -92,6 +92,7 @@ export class UsersService {
   async update(username: string, body: UpdateUserBody, actor: Actor): Promise<UserView> {
     return this.ds.transaction(async (tx) => {
       const current = await this.find(tx, username, actor, 'update', true);
+      this.checkTargetReach(current, actor, 'update');
       const self = current.id === actor.principal.userId;
       const forbidden: Issue[] = [];
       for (const field of NOT_ON_SELF) {
@@ -132,6 +133,7 @@ export class UsersService {
 
   async resetPassword(username: string, body: ResetPasswordBody, actor: Actor): Promise<UserView> {
     const target = await this.find(this.ds.manager, username, actor, 'reset_password');
+    this.checkTargetReach(target, actor, 'reset_password');
     if (target.id === actor.principal.userId) {
       // The self-service change asks for the current password; this route would let a stolen token skip it.
       throw new HavenError('forbidden', 'Change your own password with POST /api/v1/auth/password.', [
@@ -143,6 +145,7 @@ export class UsersService {
     const passwordHash = await hashPassword(body.password);
     return this.ds.transaction(async (tx) => {
       const user = await this.find(tx, username, actor, 'reset_password', true);
+      this.checkTargetReach(user, actor, 'reset_password');
       const repo = new UsersRepository(tx);
       await repo.resetPassword(user.id, passwordHash);
       await this.sessions.revokeUser(user.id, 'password_reset', tx);
@@ -154,6 +157,7 @@ export class UsersService {
   async setDisabled(username: string, disabled: boolean, actor: Actor): Promise<UserView> {
     return this.ds.transaction(async (tx) => {
       const user = await this.find(tx, username, actor, 'disable', true);
+      this.checkTargetReach(user, actor, 'disable');
       if (user.id === actor.principal.userId) {
         throw new HavenError('forbidden', `You cannot ${disabled ? 'disable' : 'enable'} yourself.`, [
           { code: 'not_on_self', path: '', message: 'Another administrator can.' },
@@ -174,6 +178,19 @@ export class UsersService {
     const user = await new UsersRepository(db).findByUsername(username, adminScope(actor.principal, action, 'user'), { forUpdate });
     if (!user) throw HavenError.notFound(`No user "${username}".`);
     return user;
+  }
+
+  /**
+   * Refuses (403) a change to a user whose roles reach further than an agency-scoped administrator's own (a system
+   * administrator of the same agency, say): resetting their password, disabling them or editing them would be a way
+   * into powers the administrator may not hand out.
+   */
+  private checkTargetReach(target: UserRecord, actor: Actor, action: string): void {
+    if (adminScope(actor.principal, action, 'user').kind === 'all') return;
+    if (rolesBeyondOwnGrants(this.config.current(), actor.principal.ability, target.roles, []).length === 0) return;
+    throw new HavenError('forbidden', `You may not ${action.replace(/_/g, ' ')} a user whose roles reach further than your own.`, [
+      { code: 'role_beyond_own_grants', path: '', message: 'The user holds a role that reaches further than yours; another administrator whose roles reach as far can.' },
+    ]);
   }
 
   /** Refuses (403) roles an agency-scoped user administrator may not hand out (see rolesBeyondOwnGrants). */
