@@ -5,7 +5,7 @@ import express from 'express';
 import { AppModule } from './app.module.js';
 import { HavenExceptionFilter } from './common/error.filter.js';
 import { HavenError } from './common/errors.js';
-import { refuseNulInQuery, requestContext, requireJsonBodies } from './common/request-context.js';
+import { refuseNulInQuery, refuseUnstorableText, requestContext, requireJsonBodies } from './common/request-context.js';
 import type { HavenRuntime } from './common/runtime.js';
 import { havenValidationPipe } from './common/validation.js';
 import { HAVEN_VERSION } from './common/version.js';
@@ -28,6 +28,7 @@ export async function createApp(runtime: HavenRuntime): Promise<NestExpressAppli
   app.use(requireJsonBodies);
   app.use(refuseNulInQuery);
   app.use(express.json({ limit: runtime.env.bodyLimitBytes, type: ['application/json', 'application/*+json'], strict: true }));
+  app.use(refuseUnstorableText);
   // The location hierarchy comes as CSV, and a country's hierarchy is far larger than a JSON body.
   app.use(`/${API_PREFIX}/locations/import`, express.text({ type: ['text/csv', 'text/plain', 'application/csv'], limit: LOCATION_CSV_LIMIT }));
   app.setGlobalPrefix(API_PREFIX);

@@ -207,7 +207,8 @@ function handWritten(): Case[] {
   gbvCase('missing module where several modules define the type', { data: {} }, ['required@/module']);
   gbvCase('a module the caller cannot see (cp)', { module: 'cp', data: {} }, [], 404, 'not_found');
   cases.push({ name: 'gbv incident create: the wrong module', method: 'post', url: () => `${RECORDS}/incident`, body: { module: 'cp', data: {} }, as: 'gbv', expect: { status: 404, code: 'not_found', issues: [] }, exact: true });
-  for (const recordType of ['nope', '__proto__', 'constructor', 'prototype', 'CASE', 'case%00', 'tracing_request', 'hasOwnProperty', '..', '%2e%2e']) {
+  cases.push({ name: 'create: record type case%00 (a NUL in the path)', method: 'post', url: () => `${RECORDS}/case%00`, body: { module: 'gbv', data: {} }, as: 'gbv', expect: { status: 400, code: 'validation_failed', issues: ['invalid_character@'] }, exact: true });
+  for (const recordType of ['nope', '__proto__', 'constructor', 'prototype', 'CASE', 'tracing_request', 'hasOwnProperty', '..', '%2e%2e']) {
     cases.push({ name: `create: record type ${recordType}`, method: 'post', url: () => `${RECORDS}/${recordType}`, body: { module: 'gbv', data: {} }, as: 'gbv', expect: { status: 404, code: 'not_found' } });
   }
   cases.push({ name: 'gbv case create: text/plain body', method: 'post', url: () => `${RECORDS}/case`, raw: '{"module":"gbv","data":{}}', headers: { 'Content-Type': 'text/plain' }, as: 'gbv', expect: { status: 415, code: 'unsupported_media_type' } });
@@ -346,7 +347,8 @@ function handWritten(): Case[] {
   gbvCaseData('a NUL in a signature', { [fieldOfType('gbv', 'case', 'signature')]: { attachmentId: 'a', providedBy: 'x\u0000', signedAt: '2025-01-01T00:00:00Z' } }, [`invalid_character@/data/${fieldOfType('gbv', 'case', 'signature')}/providedBy`]);
   raw('gbv case create: an unpaired high surrogate', `${RECORDS}/case`, '{"module":"gbv","data":{"survivor_code_no":"A\\ud800"}}', ['invalid_character@/data/survivor_code_no']);
   raw('gbv case create: an unpaired low surrogate', `${RECORDS}/case`, '{"module":"gbv","data":{"name":"\\udc00x"}}', ['invalid_character@/data/name']);
-  raw('gbv case create: a NUL escape in the module', `${RECORDS}/case`, '{"module":"gbv\\u0000","data":{}}', [], 404, 'not_found');
+  raw('gbv case create: a NUL escape in the module', `${RECORDS}/case`, '{"module":"gbv\\u0000","data":{}}', ['invalid_character@/module']);
+  raw('gbv case create: an unpaired surrogate in the module', `${RECORDS}/case`, '{"module":"gbv\\ud800","data":{}}', ['invalid_character@/module']);
   gbvCaseData('a NUL in a text over its limit', { survivor_code_no: `${'x'.repeat(1000)}\u0000` }, ['invalid_character@/data/survivor_code_no', 'too_long@/data/survivor_code_no']);
 
   // -- subform rows

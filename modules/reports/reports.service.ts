@@ -109,7 +109,11 @@ export class ReportsService {
     const sql = new SqlParams();
     const types = [...new Set([def.recordType, ...def.indicators.flatMap((i) => (i.recordType === undefined ? [] : [i.recordType]))])];
     const scope = types
-      .map((rt) => `(r.record_type = ${sql.add(rt)}::text AND ${scopeSql(reportConditions(actor.principal, def.module, rt), sql)})`)
+      // Disabled records count only for those who may see them (their `disable` scope), as on every read path.
+      .map((rt) => {
+        const disabled = scopeSql(actor.principal.ability.recordConditions('disable', def.module, rt), sql);
+        return `(r.record_type = ${sql.add(rt)}::text AND ${scopeSql(reportConditions(actor.principal, def.module, rt), sql)} AND (NOT r.disabled OR ${disabled}))`;
+      })
       .join(' OR ');
     const agencies = await this.agencyNames(def, params.groupBy);
     const { sql: text, plan } = buildReportQuery({
