@@ -10,8 +10,8 @@ function from(t: TestApp, ip: string) {
   return { login: (username: string, password: string) => t.http().post('/api/v1/auth/login').set('X-Forwarded-For', ip).send({ username, password }) };
 }
 
-function totpCode(secret: string, username: string): string {
-  return new TOTP({ issuer: 'Haven', label: username, algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secret) }).generate();
+function totpCode(secret: string, username: string, timestamp = Date.now()): string {
+  return new TOTP({ issuer: 'Haven', label: username, algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secret) }).generate({ timestamp });
 }
 
 describe('sign-in, sessions and second factor', () => {
@@ -166,7 +166,9 @@ describe('sign-in, sessions and second factor', () => {
     const enrol = await api.post('/api/v1/auth/totp/enrol').expect(200);
     expect(enrol.body.otpauthUri).toMatch(/^otpauth:\/\/totp\/Haven:/);
     await api.post('/api/v1/auth/totp/verify', { code: '000000' }).expect(400);
-    const verified = await api.post('/api/v1/auth/totp/verify', { code: totpCode(enrol.body.secret, user.username) }).expect(200);
+    const enrolledAt = Date.now();
+    const enrolCode = totpCode(enrol.body.secret, user.username, enrolledAt);
+    const verified = await api.post('/api/v1/auth/totp/verify', { code: enrolCode }).expect(200);
     expect(verified.body.recoveryCodes).toHaveLength(10);
 
     const first = await t.http().post('/api/v1/auth/login').send({ username: user.username, password: user.password }).expect(200);
@@ -175,14 +177,50 @@ describe('sign-in, sessions and second factor', () => {
     const held = await pending.get('/api/v1/auth/me').expect(401);
     expect(held.body.error.issues[0].code).toBe('second_factor_required');
     await pending.post('/api/v1/auth/second-factor', { code: '123456' }).expect(400);
-    await pending.post('/api/v1/auth/second-factor', { code: totpCode(enrol.body.secret, user.username) }).expect(200);
+    // Codes are single-use: the enrolment's code is spent; the next time step's code (one step of drift) is not.
+    const replay = await pending.post('/api/v1/auth/second-factor', { code: enrolCode }).expect(400);
+    expect(replay.body.error.issues[0].code).toBe('invalid_code');
+    const nextCode = totpCode(enrol.body.secret, user.username, enrolledAt + 30_000);
+    await pending.post('/api/v1/auth/second-factor', { code: nextCode }).expect(200);
     await pending.get('/api/v1/auth/me').expect(200);
+    const again = await t.http().post('/api/v1/auth/login').send({ username: user.username, password: user.password }).expect(200);
+    await as(t, again.body.accessToken).post('/api/v1/auth/second-factor', { code: nextCode }).expect(400);
 
     const recovery = verified.body.recoveryCodes[0];
     const second = await t.http().post('/api/v1/auth/login').send({ username: user.username, password: user.password }).expect(200);
     await as(t, second.body.accessToken).post('/api/v1/auth/second-factor', { code: recovery }).expect(200);
     const third = await t.http().post('/api/v1/auth/login').send({ username: user.username, password: user.password }).expect(200);
     await as(t, third.body.accessToken).post('/api/v1/auth/second-factor', { code: recovery }).expect(400);
+  });
+
+  it('throttles code guesses across sign-ins: a right password alone does not reset the failures', async () => {
+    const user = await newUser(ds, { roles: ['gbv_caseworker'], secondFactor: true });
+    const attacker = from(t, '10.5.0.1');
+    for (let round = 0; round < 3; round++) {
+      const signedIn = await attacker.login(user.username, user.password);
+      expect(signedIn.body.secondFactorRequired).toBe(true);
+      for (const code of ['000000', '111111']) {
+        await t.http().post('/api/v1/auth/second-factor').set('X-Forwarded-For', '10.5.0.1').set('Authorization', `Bearer ${signedIn.body.accessToken}`).send({ code }).expect(400);
+      }
+    }
+    expect((await attacker.login(user.username, user.password)).status).toBe(429);
+  });
+
+  it('throttles re-authentication with the current password, and turning the second factor off spends no code on a wrong password', async () => {
+    const user = await newUser(ds, { roles: ['gbv_caseworker'], secondFactor: false });
+    const api = as(t, await login(t, user.username, user.password));
+    const enrol = await api.post('/api/v1/auth/totp/enrol').expect(200);
+    const recovery = (await api.post('/api/v1/auth/totp/verify', { code: totpCode(enrol.body.secret, user.username) }).expect(200)).body.recoveryCodes as string[];
+    const wrong = await api.post('/api/v1/auth/totp/disable', { password: 'not-the-password', code: recovery[0] }).expect(400);
+    expect(wrong.body.error.issues.map((i: { code: string }) => i.code)).toEqual(['wrong_password']);
+    // The recovery code was not spent: it still signs in.
+    const signedIn = await t.http().post('/api/v1/auth/login').send({ username: user.username, password: user.password }).expect(200);
+    await as(t, signedIn.body.accessToken).post('/api/v1/auth/second-factor', { code: recovery[0] }).expect(200);
+    expect((await ds.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'auth.totp_disable_failed' AND actor_id = $1`, [user.id]))[0].n).toBe(1);
+    // Wrong current passwords count like failed sign-ins: after six (since the last success), attempts are refused.
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await api.post('/api/v1/auth/password', { currentPassword: `wrong-${i}`, newPassword: 'A-new-Passphrase-2026' })).status);
+    expect(statuses).toEqual([400, 400, 400, 400, 400, 400, 429]);
   });
 
   it('refuses unknown properties in the sign-in body', async () => {

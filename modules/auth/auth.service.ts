@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { HavenError } from '../common/errors.js';
 import { ActiveConfigService } from '../config/active-config.service.js';
@@ -10,7 +10,7 @@ import { checkLoginThrottle, recordLoginAttempt } from './login-throttle.js';
 import type { Principal } from './principal.js';
 import { PrincipalLoader, type UserFacts } from './principal.loader.js';
 import { SessionService } from './session.service.js';
-import { newRecoveryCodes, newTotpSecret, recoveryCodeHash, totpUri, verifyTotp } from './totp.js';
+import { newRecoveryCodes, newTotpSecret, recoveryCodeHash, totpStep, totpUri } from './totp.js';
 
 export interface RequestMeta {
   clientIp: string;
@@ -98,7 +98,9 @@ export class AuthService {
     }
     const user = (await this.loader.user(found.id))!;
     return this.ds.transaction(async (tx) => {
-      await recordLoginAttempt(tx, username, meta.clientIp, true);
+      // With a second factor, the sign-in succeeds only once the code is right: recording a success now would reset
+      // the failures of this (username, address) pair and let code guesses go on, a few per password entry.
+      if (!user.totpEnabled) await recordLoginAttempt(tx, username, meta.clientIp, true);
       const { token, session, expiresIn } = await this.sessions.create(user.id, meta.clientIp, user.totpEnabled, tx);
       if (!user.totpEnabled) await tx.query(`UPDATE app_user SET last_login_at = now() WHERE id = $1`, [user.id]);
       await this.audit.record(
@@ -120,6 +122,7 @@ export class AuthService {
     const username = principal.username.toLowerCase();
     const verdict = await checkLoginThrottle(this.ds.manager, username, meta.clientIp, this.settings().loginThrottling);
     if (verdict.kind !== 'allowed') throw new HavenError('rate_limited', 'Too many failed attempts. Try again later.', [], { retryAfterSeconds: verdict.retryAfterSeconds });
+    if (verdict.delayMs > 0) await new Promise((r) => setTimeout(r, verdict.delayMs));
     const ok = await this.checkSecondFactor(principal.userId, principal.username, code);
     if (!ok) {
       await recordLoginAttempt(this.ds.manager, username, meta.clientIp, false);
@@ -133,11 +136,15 @@ export class AuthService {
     return { secondFactorRequired: false };
   }
 
-  /** A TOTP code, or a recovery code (consumed atomically). Returns which kind matched. */
+  /**
+   * A TOTP code, each accepted once (its time step must be later than the last accepted one, set atomically), or a
+   * recovery code (consumed atomically). Returns which kind matched.
+   */
   private async checkSecondFactor(userId: string, username: string, code: string): Promise<'totp' | 'recovery' | false> {
     const [row] = await this.ds.query(`SELECT totp_secret, totp_enabled FROM app_user WHERE id = $1`, [userId]);
     if (!row?.totp_enabled || !row.totp_secret) return false;
-    if (verifyTotp(row.totp_secret, username, code.trim())) return 'totp';
+    const step = totpStep(row.totp_secret, username, code.trim());
+    if (step !== undefined) return (await this.useTotpStep(this.ds.manager, userId, step)) ? 'totp' : false;
     // Wrapped in a SELECT: TypeORM answers a bare UPDATE with [rows, count], not rows.
     const [used] = await this.ds.query(
       `WITH used AS (
@@ -148,6 +155,27 @@ export class AuthService {
     return used.n > 0 ? 'recovery' : false;
   }
 
+  /** Marks a TOTP time step used; false when it (or a later one) was used already: a replayed code. */
+  private async useTotpStep(db: EntityManager, userId: string, step: number): Promise<boolean> {
+    const [used] = await db.query(
+      `WITH used AS (
+         UPDATE app_user SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2) RETURNING id
+       ) SELECT count(*)::int AS n FROM used`,
+      [userId, step],
+    );
+    return used.n > 0;
+  }
+
+  /**
+   * Re-authentication of a signed-in user (current password, second factor) goes through the sign-in throttle: a
+   * stolen token must not be a way to guess the password or codes at full speed.
+   */
+  private async reauthThrottle(principal: Principal, meta: RequestMeta): Promise<void> {
+    const verdict = await checkLoginThrottle(this.ds.manager, principal.username.toLowerCase(), meta.clientIp, this.settings().loginThrottling);
+    if (verdict.kind !== 'allowed') throw new HavenError('rate_limited', 'Too many failed attempts. Try again later.', [], { retryAfterSeconds: verdict.retryAfterSeconds });
+    if (verdict.delayMs > 0) await new Promise((r) => setTimeout(r, verdict.delayMs));
+  }
+
   async logout(principal: Principal, meta: RequestMeta): Promise<void> {
     await this.ds.transaction(async (tx) => {
       await this.sessions.revoke(principal.sessionId, 'logout', tx);
@@ -156,9 +184,11 @@ export class AuthService {
   }
 
   async changePassword(principal: Principal, currentPassword: string, newPassword: string, meta: RequestMeta) {
+    await this.reauthThrottle(principal, meta);
     const [row] = await this.ds.query(`SELECT password_hash FROM app_user WHERE id = $1`, [principal.userId]);
     const issues = [];
     if (!(await verifyPassword(row.password_hash, currentPassword))) {
+      await recordLoginAttempt(this.ds.manager, principal.username.toLowerCase(), meta.clientIp, false);
       issues.push({ code: 'wrong_password', path: '/currentPassword', message: 'The current password is not right.' });
     }
     issues.push(...checkPassword(newPassword, principal.username, this.settings().passwordPolicy).map((i) => ({ ...i, path: '/newPassword' })));
@@ -189,12 +219,14 @@ export class AuthService {
     const [row] = await this.ds.query(`SELECT totp_secret, totp_enabled FROM app_user WHERE id = $1`, [principal.userId]);
     if (row.totp_enabled) throw new HavenError('conflict', 'The second factor is already enabled.');
     if (!row.totp_secret) throw new HavenError('conflict', 'Start the enrolment first (POST /api/v1/auth/totp/enrol).');
-    if (!verifyTotp(row.totp_secret, principal.username, code.trim())) {
+    const step = totpStep(row.totp_secret, principal.username, code.trim());
+    if (step === undefined) {
       throw HavenError.validation([{ code: 'invalid_code', path: '/code', message: 'The code is not right; check the clock of the device.' }], 'The code is not right.');
     }
     const { codes, hashes } = newRecoveryCodes();
     await this.ds.transaction(async (tx) => {
-      await tx.query(`UPDATE app_user SET totp_enabled = true, recovery_codes = $2, updated_at = now() WHERE id = $1`, [principal.userId, hashes]);
+      // The enrolment's code counts as used: it cannot sign in afterwards.
+      await tx.query(`UPDATE app_user SET totp_enabled = true, recovery_codes = $2, totp_last_step = $3, updated_at = now() WHERE id = $1`, [principal.userId, hashes, step]);
       await this.audit.record({ actorId: principal.userId, actor: principal.username, action: 'auth.totp_enabled', objectType: 'user', objectId: principal.username, clientIp: meta.clientIp, requestId: meta.requestId }, tx);
     });
     return { secondFactorEnabled: true, recoveryCodes: codes };
@@ -202,13 +234,20 @@ export class AuthService {
 
   async disableTotp(principal: Principal, password: string, code: string | undefined, meta: RequestMeta) {
     if (principal.ability.secondFactorRequired) throw new HavenError('forbidden', 'Your role requires a second factor; it cannot be turned off.');
+    await this.reauthThrottle(principal, meta);
     const [row] = await this.ds.query(`SELECT password_hash, totp_enabled FROM app_user WHERE id = $1`, [principal.userId]);
-    const issues = [];
-    if (!(await verifyPassword(row.password_hash, password))) issues.push({ code: 'wrong_password', path: '/password', message: 'The password is not right.' });
-    if (row.totp_enabled && !(code && (await this.checkSecondFactor(principal.userId, principal.username, code)))) {
-      issues.push({ code: 'invalid_code', path: '/code', message: 'A current code (or a recovery code) is needed.' });
+    // The code is looked at only after the password is right: a recovery code is never spent, nor a code's validity
+    // told, on a wrong password.
+    let failed: { code: 'wrong_password' | 'invalid_code'; path: string; message: string } | undefined;
+    if (!(await verifyPassword(row.password_hash, password))) failed = { code: 'wrong_password', path: '/password', message: 'The password is not right.' };
+    else if (row.totp_enabled && !(code && (await this.checkSecondFactor(principal.userId, principal.username, code)))) {
+      failed = { code: 'invalid_code', path: '/code', message: 'A current code (or a recovery code) is needed.' };
     }
-    if (issues.length) throw HavenError.validation(issues, 'The second factor was not turned off.');
+    if (failed) {
+      await recordLoginAttempt(this.ds.manager, principal.username.toLowerCase(), meta.clientIp, false);
+      await this.audit.record({ actorId: principal.userId, actor: principal.username, action: 'auth.totp_disable_failed', objectType: 'user', objectId: principal.username, outcome: 'denied', clientIp: meta.clientIp, requestId: meta.requestId, details: { code: failed.code } });
+      throw HavenError.validation([failed], 'The second factor was not turned off.');
+    }
     await this.ds.transaction(async (tx) => {
       await tx.query(`UPDATE app_user SET totp_enabled = false, totp_secret = NULL, recovery_codes = '{}', updated_at = now() WHERE id = $1`, [principal.userId]);
       await this.audit.record({ actorId: principal.userId, actor: principal.username, action: 'auth.totp_disabled', objectType: 'user', objectId: principal.username, clientIp: meta.clientIp, requestId: meta.requestId }, tx);

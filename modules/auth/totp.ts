@@ -14,9 +14,14 @@ export function totpUri(secret: string, username: string): string {
   return totp(secret, username).toString();
 }
 
-export function verifyTotp(secret: string, username: string, code: string): boolean {
-  if (!/^\d{6}$/.test(code)) return false;
-  return totp(secret, username).validate({ token: code, window: 1 }) !== null;
+/**
+ * The time step (`floor(unix seconds / 30)`) a code is valid for, one step of drift either way allowed; undefined when
+ * it is not valid now. Callers accept a step only once per user (`app_user.totp_last_step`): codes are single-use.
+ */
+export function totpStep(secret: string, username: string, code: string, now = Date.now()): number | undefined {
+  if (!/^\d{6}$/.test(code)) return undefined;
+  const delta = totp(secret, username).validate({ token: code, window: 1, timestamp: now });
+  return delta === null ? undefined : Math.floor(now / 1000 / 30) + delta;
 }
 
 /** Ten single-use recovery codes (shown once) and their SHA-256 hashes (stored). */
