@@ -60,6 +60,51 @@ function recoverable(t: TableCounts, threshold = 5, max = 60): string[] {
   return hidden.filter((_, j) => seen[j]!.size === 1).map(([r, c]) => `${r},${c}`);
 }
 
+/**
+ * Brute force for a reader who also knows the rule: every table of true counts that agrees with the published
+ * entries and that the rule would have suppressed in exactly the same way (the same entries "<5", the same "*");
+ * reports the hidden entries that take one value in all of them.
+ */
+function recoverableKnowingRule(t: TableCounts, threshold = 5, max = 30): string[] {
+  const states = (x: TableCounts) => {
+    const s = suppressSmallCells(x, threshold);
+    return JSON.stringify([s.cells, s.rowTotals, s.columnTotals, s.grandTotal]);
+  };
+  const s = suppressSmallCells(t, threshold);
+  const published = states(t);
+  const R = t.cells.length;
+  const C = t.columnTotals.length;
+  const hiddenCells: [number, number][] = [];
+  t.cells.forEach((row, r) => row.forEach((_, c) => s.cells[r]![c] !== 'shown' && hiddenCells.push([r, c])));
+  const seen = new Map<string, Set<number>>();
+  const note = (key: string, value: number) => (seen.get(key) ?? seen.set(key, new Set()).get(key)!).add(value);
+  const grid = t.cells.map((row) => [...row]);
+  const walk = (i: number): void => {
+    if (i === hiddenCells.length) {
+      const candidate = table(grid);
+      const shownTotalsAgree =
+        candidate.rowTotals.every((n, r) => s.rowTotals[r] !== 'shown' || n === t.rowTotals[r]) &&
+        candidate.columnTotals.every((n, c) => s.columnTotals[c] !== 'shown' || n === t.columnTotals[c]) &&
+        (s.grandTotal !== 'shown' || candidate.grandTotal === t.grandTotal);
+      if (!shownTotalsAgree || states(candidate) !== published) return;
+      hiddenCells.forEach(([r, c]) => note(`${r},${c}`, grid[r]![c]!));
+      candidate.rowTotals.forEach((n, r) => s.rowTotals[r] !== 'shown' && note(`${r},${C}`, n));
+      candidate.columnTotals.forEach((n, c) => s.columnTotals[c] !== 'shown' && note(`${R},${c}`, n));
+      if (s.grandTotal !== 'shown') note(`${R},${C}`, candidate.grandTotal);
+      return;
+    }
+    const [r, c] = hiddenCells[i]!;
+    const small = s.cells[r]![c] === 'small';
+    for (let v = small ? 1 : threshold; v <= (small ? threshold - 1 : max); v++) {
+      grid[r]![c] = v;
+      walk(i + 1);
+    }
+    grid[r]![c] = t.cells[r]![c]!;
+  };
+  walk(0);
+  return [...seen].filter(([, values]) => values.size === 1).map(([key]) => key);
+}
+
 describe('small-cell suppression', () => {
   it('shows a table without small cells as it is', () => {
     const t = table([[10, 20], [30, 40]]);
@@ -156,6 +201,18 @@ describe('small-cell suppression', () => {
       [[0, 3, 0], [12, 0, 7]],
     ];
     for (const cells of tables) expect([cells, recoverable(table(cells), 5, 40)]).toEqual([cells, []]);
+  });
+
+  it('never leaves a hidden count recoverable by a reader who knows the rule (which cell the smallest-first choice hid)', () => {
+    // `<5 | * | 5 | 7 | 19`: were `*` more than 5, the visible 5 would have been hidden instead: `*` = 5 and `<5` = 2.
+    const tables = [
+      [[2, 5, 5, 7]],
+      [[2, 5, 5, 7], [0, 9, 12, 20]],
+      [[3, 6, 6, 9]],
+      [[1, 8, 5, 5]],
+      [[2, 5], [5, 7]],
+    ];
+    for (const cells of tables) expect([cells, recoverableKnowingRule(table(cells), 5, 24)]).toEqual([cells, []]);
   });
 
   it('what no suppression can hide: a whole table below the threshold', () => {

@@ -13,7 +13,9 @@
  *    that joins the two sides (one always exists: otherwise the bridge would add up to zero), then go back
  *    to step 2. An entry on a cycle cannot be solved: the cycle's alternating ±1 change keeps every total.
  * 4. Audit: bounds can still pin a hidden entry (see `determined`); while one is pinned, hide the smallest
- *    non-zero cell of its row or column and go back to step 2.
+ *    non-zero cell of its row or column and go back to step 2. A reader who knows the rule also knows that an entry
+ *    hidden in steps 2–4 is no larger than the candidates of its choice that are still shown: the audit counts that
+ *    upper bound too (otherwise `<5 | * | 5 | 7 | 19` gives `*` = 5 and the `<5` away).
  *
  * Deterministic: ties go to the first entry in row-major order. Pure; thoroughly specced (suppress.spec.ts).
  */
@@ -50,6 +52,27 @@ export function suppressSmallCells(table: TableCounts, threshold: number): Suppr
   const hidden = (r: number, c: number): boolean => state[r]?.[c] !== 'shown';
   const v = (r: number, c: number): number => value[r]?.[c] ?? 0;
 
+  /**
+   * Why each secondary entry was chosen: the candidates it was the smallest of, and its place among them. The rule
+   * is public, so a reader knows the entry is no larger than every candidate still shown (and smaller than those
+   * before it, which lost the tie): an upper bound the audit (step 4) takes into account.
+   */
+  const chosen = new Map<string, { candidates: readonly Entry[]; index: number }>();
+  const hide = (pick: Entry, candidates: readonly Entry[]): void => {
+    (state[pick.r] as CellState[])[pick.c] = 'secondary';
+    chosen.set(`${pick.r},${pick.c}`, { candidates, index: candidates.indexOf(pick) });
+  };
+  /** The smallest non-zero shown entry of the first candidate list that has one, hidden; false when none has. */
+  const hideSmallest = (...lists: Entry[][]): boolean => {
+    for (const list of lists) {
+      const pick = smallest(list);
+      if (pick === undefined) continue;
+      hide(pick, list);
+      return true;
+    }
+    return false;
+  };
+
   /** Smallest non-zero shown entry among candidates (first one on ties). */
   const smallest = (candidates: Entry[]): Entry | undefined => {
     let best: Entry | undefined;
@@ -70,10 +93,8 @@ export function suppressSmallCells(table: TableCounts, threshold: number): Suppr
         const entries = lineEntries(kind, i);
         if (entries.filter((e) => hidden(e.r, e.c)).length !== 1) continue;
         const cellsOnly = entries.slice(0, entries.length - 1);
-        const pick = smallest(cellsOnly) ?? smallest(entries);
-        if (pick === undefined) continue; // cannot happen for consistent totals (see header)
-        (state[pick.r] as CellState[])[pick.c] = 'secondary';
-        return true;
+        if (hideSmallest(cellsOnly, entries)) return true;
+        // (no candidate cannot happen for consistent totals: see header)
       }
     }
     return false;
@@ -120,10 +141,7 @@ export function suppressSmallCells(table: TableCounts, threshold: number): Suppr
           if (a || b) joining.push({ r, c });
         }
       }
-      const pick = smallest(joining);
-      if (pick === undefined) continue;
-      (state[pick.r] as CellState[])[pick.c] = 'secondary';
-      return true;
+      if (hideSmallest(joining)) return true;
     }
     return false;
   };
@@ -138,7 +156,16 @@ export function suppressSmallCells(table: TableCounts, threshold: number): Suppr
   const determined = (): Entry | undefined => {
     const sign = (r: number, c: number): number => ((r === R - 1) !== (c === C - 1) ? -1 : 1);
     const lower = (r: number, c: number): number => (state[r]?.[c] === 'small' ? 1 : threshold);
-    const upper = (r: number, c: number): number => (state[r]?.[c] === 'small' ? threshold - 1 : Number.POSITIVE_INFINITY);
+    const upper = (r: number, c: number): number => {
+      if (state[r]?.[c] === 'small') return threshold - 1;
+      const why = chosen.get(`${r},${c}`);
+      let bound = Number.POSITIVE_INFINITY;
+      why?.candidates.forEach((e, i) => {
+        if (i === why.index || hidden(e.r, e.c) || v(e.r, e.c) <= 0) return;
+        bound = Math.min(bound, v(e.r, e.c) - (i < why.index ? 1 : 0));
+      });
+      return bound;
+    };
     // Residual arcs: row-line -> column-line when the signed value may grow by one, the reverse when it may shrink.
     const arcs = new Map<string, { to: string; entry: Entry }[]>();
     const arc = (from: string, to: string, entry: Entry): void => {
@@ -184,13 +211,12 @@ export function suppressSmallCells(table: TableCounts, threshold: number): Suppr
     const e = determined();
     if (e === undefined) return false;
     const line = [...lineEntries('row', e.r), ...lineEntries('col', e.c)];
-    const pick =
-      smallest(line.filter((x) => x.r < R - 1 && x.c < C - 1)) ??
-      smallest(line) ??
-      smallest(Array.from({ length: R * C }, (_, i) => ({ r: Math.floor(i / C), c: i % C })));
-    if (pick === undefined) return false; // everything non-zero is hidden already
-    (state[pick.r] as CellState[])[pick.c] = 'secondary';
-    return true;
+    // False when everything non-zero is hidden already.
+    return hideSmallest(
+      line.filter((x) => x.r < R - 1 && x.c < C - 1),
+      line,
+      Array.from({ length: R * C }, (_, i) => ({ r: Math.floor(i / C), c: i % C })),
+    );
   };
 
   for (;;) {
