@@ -4,7 +4,7 @@
  * "All"), row totals, per-section column totals and grand totals — all true counts — and then small-cell
  * suppression per section (`suppressSmallCells`). Only displayed values leave this function.
  */
-import { displayCount, suppressSmallCells, type CellState } from './suppress.js';
+import { displayCount, suppressSmallCells, SUPPRESSION_WORK_LIMIT, type CellState, type SuppressionBudget } from './suppress.js';
 import { NONE_BUCKET, OTHER_BUCKET, type Bucket, type Dimension, type PlannedDerived, type ReportPlan } from './report-query.js';
 
 /**
@@ -94,6 +94,7 @@ export function assembleReportTable(plan: ReportPlan, counts: readonly ReportCou
   let suppressed = false;
   /** True counts and their suppression states per count reference, one per column and the total last. */
   const lines = new Map<string, { readonly values: readonly number[]; readonly states: readonly CellState[] }>();
+  const budget: SuppressionBudget = { left: SUPPRESSION_WORK_LIMIT };
   plan.indicators.forEach((ind, i) => {
     const mine = counts.filter((row) => row.i === i);
     const rowSeen = new Set<string>();
@@ -114,7 +115,7 @@ export function assembleReportTable(plan: ReportPlan, counts: readonly ReportCou
       else if (row.g === 2 && c >= 0) columnTotals[c] = row.n;
       else if (row.g === 3) grandTotal = row.n;
     }
-    const hidden = suppressSmallCells({ cells, rowTotals, columnTotals, grandTotal }, plan.threshold);
+    const hidden = suppressSmallCells({ cells, rowTotals, columnTotals, grandTotal }, plan.threshold, budget);
     suppressed ||= hidden.suppressed;
     if (ind.rowDimension === undefined) {
       lines.set(ind.key, { values: [...(cells[0] as number[]), rowTotals[0] as number], states: [...(hidden.cells[0] ?? []), hidden.rowTotals[0] ?? 'shown'] });

@@ -39,7 +39,87 @@ export interface SuppressedTable {
 
 type Entry = { r: number; c: number };
 
-export function suppressSmallCells(table: TableCounts, threshold: number): SuppressedTable {
+/**
+ * The bridges of the graph whose nodes are the R row-lines and C column-lines and whose edges are `edges` (an entry
+ * joins its row and its column): edges on no cycle. Tarjan's low-link search, iterative, in O(nodes + edges) (one
+ * reachability search per edge made wide tables take tens of seconds).
+ */
+function bridgesOf(edges: readonly Entry[], R: number, C: number): Set<Entry> {
+  const nodes = R + C;
+  const adjacency: Array<Array<{ to: number; edge: number }>> = Array.from({ length: nodes }, () => []);
+  edges.forEach((e, i) => {
+    adjacency[e.r]!.push({ to: R + e.c, edge: i });
+    adjacency[R + e.c]!.push({ to: e.r, edge: i });
+  });
+  const order = new Array<number>(nodes).fill(-1);
+  const low = new Array<number>(nodes).fill(0);
+  const out = new Set<Entry>();
+  let counter = 0;
+  for (let root = 0; root < nodes; root++) {
+    if (order[root] !== -1) continue;
+    // Frames: node, the edge it was entered by, the next adjacency index to look at.
+    const stack: Array<{ node: number; via: number; next: number }> = [{ node: root, via: -1, next: 0 }];
+    order[root] = low[root] = counter++;
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1]!;
+      const links = adjacency[frame.node]!;
+      if (frame.next < links.length) {
+        const { to, edge } = links[frame.next++]!;
+        if (edge === frame.via) continue;
+        if (order[to] === -1) {
+          order[to] = low[to] = counter++;
+          stack.push({ node: to, via: edge, next: 0 });
+        } else {
+          low[frame.node] = Math.min(low[frame.node]!, order[to]!);
+        }
+        continue;
+      }
+      stack.pop();
+      const parent = stack[stack.length - 1];
+      if (parent === undefined) continue;
+      low[parent.node] = Math.min(low[parent.node]!, low[frame.node]!);
+      if (low[frame.node]! > order[parent.node]!) out.add(edges[frame.via]!);
+    }
+  }
+  return out;
+}
+
+/**
+ * Steps of graph search a report's suppression may take, all its sections together (about a second on a slow core).
+ * A section beyond it (hundreds of columns of mostly small counts) is published with every non-zero entry hidden:
+ * safe, and it would have hidden most anyway. The audit's searches grow with the square of the hidden entries, and a
+ * report must not hold the server for minutes.
+ */
+export const SUPPRESSION_WORK_LIMIT = 15_000_000;
+
+/** What is left of the work a report's suppression may take (shared by its sections). */
+export interface SuppressionBudget {
+  left: number;
+}
+
+class WorkLimit extends Error {}
+
+export function suppressSmallCells(table: TableCounts, threshold: number, budget: SuppressionBudget = { left: SUPPRESSION_WORK_LIMIT }): SuppressedTable {
+  try {
+    return suppressWithin(table, threshold, budget);
+  } catch (err) {
+    if (!(err instanceof WorkLimit)) throw err;
+    const hideAll = (n: number): CellState => (n === 0 ? 'shown' : n < threshold ? 'small' : 'secondary');
+    return {
+      cells: table.cells.map((row) => table.columnTotals.map((_, c) => hideAll(row[c] ?? 0))),
+      rowTotals: table.rowTotals.map(hideAll),
+      columnTotals: table.columnTotals.map(hideAll),
+      grandTotal: hideAll(table.grandTotal),
+      suppressed: true,
+    };
+  }
+}
+
+function suppressWithin(table: TableCounts, threshold: number, budget: SuppressionBudget): SuppressedTable {
+  const spend = (steps: number): void => {
+    budget.left -= steps;
+    if (budget.left < 0) throw new WorkLimit();
+  };
   const rows = table.cells.length;
   const cols = table.columnTotals.length;
   // The extended matrix: rows 0..rows-1 then the column-totals row; columns 0..cols-1 then the row totals.
@@ -104,6 +184,7 @@ export function suppressSmallCells(table: TableCounts, threshold: number): Suppr
   const fixOneBridge = (): boolean => {
     const edges: Entry[] = [];
     for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) if (hidden(r, c)) edges.push({ r, c });
+    spend(R * C + edges.length);
     const adjacency = new Map<string, Entry[]>();
     for (const e of edges) {
       for (const node of [`r${e.r}`, `c${e.c}`]) {
@@ -118,7 +199,9 @@ export function suppressSmallCells(table: TableCounts, threshold: number): Suppr
       const queue = [start];
       while (queue.length > 0) {
         const node = queue.pop() as string;
-        for (const e of adjacency.get(node) ?? []) {
+        const links = adjacency.get(node) ?? [];
+        spend(links.length + 1);
+        for (const e of links) {
           if (e === skip) continue;
           const next = node[0] === 'r' ? `c${e.c}` : `r${e.r}`;
           if (!seen.has(next)) {
@@ -129,9 +212,10 @@ export function suppressSmallCells(table: TableCounts, threshold: number): Suppr
       }
       return seen;
     };
+    const bridges = bridgesOf(edges, R, C);
     for (const bridge of edges) {
+      if (!bridges.has(bridge)) continue; // on a cycle
       const seen = reach(`r${bridge.r}`, bridge);
-      if (seen.has(`c${bridge.c}`)) continue; // on a cycle
       const sideB = reach(`c${bridge.c}`, bridge);
       const joining: Entry[] = [];
       for (let r = 0; r < R; r++) {
@@ -174,6 +258,7 @@ export function suppressSmallCells(table: TableCounts, threshold: number): Suppr
       arcs.set(from, list);
     };
     const hiddenEntries: Entry[] = [];
+    spend(R * C);
     for (let r = 0; r < R; r++) {
       for (let c = 0; c < C; c++) {
         if (!hidden(r, c)) continue;
@@ -191,7 +276,9 @@ export function suppressSmallCells(table: TableCounts, threshold: number): Suppr
       while (stack.length > 0) {
         const node = stack.pop() as string;
         if (node === to) return true;
-        for (const next of arcs.get(node) ?? []) {
+        const links = arcs.get(node) ?? [];
+        spend(links.length + 1);
+        for (const next of links) {
           if (next.entry === skip || seen.has(next.to)) continue;
           seen.add(next.to);
           stack.push(next.to);
