@@ -139,6 +139,22 @@ describe('printing records', () => {
     expect((await get(owner, printUrl(`template=referral_letter&referral=${referralId}`, other.id))).status).toBe(404);
   });
 
+  it('prints another referral of the record only for those who may read the record without shares, like GET /referrals/:id', async () => {
+    const [other] = await ds.query(
+      `INSERT INTO record_transition (kind, record_id, status, from_user, from_agency, to_user, to_agency, service, shared_forms)
+       VALUES ('referral', $1, 'revoked', $2, 'AG-P', $3, 'AG-SECRET', 'legal_assistance_service', ARRAY['gbv_survivor_information']) RETURNING id`,
+      [record.id, owner.id, outsider.id],
+    );
+    const url = printUrl(`template=referral_letter&referral=${other.id}`);
+    const hidden = await get(partner, url);
+    const missing = await get(partner, printUrl(`template=referral_letter&referral=${randomUUID()}`));
+    expect([hidden.status, hidden.body.error?.code]).toEqual([404, missing.body.error.code]);
+    expect(hidden.text).not.toContain('AG-SECRET');
+    const ownerView = await get(owner, url);
+    expect(ownerView.status).toBe(200);
+    expect(ownerView.text).toContain('AG-SECRET');
+  });
+
   it('refuses to import a bundle whose template prints unescaped or uses an unknown helper', async () => {
     const admin = await newUser(ds, { roles: ['system_admin'] });
     const api = as(t, await login(t, admin.username, admin.password));

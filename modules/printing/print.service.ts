@@ -1,13 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { referralSettings, translationKeys, type CompiledConfig, type LocalizedForm } from '../../engine/index.js';
+import { referralSettings, translationKeys, type CompiledConfig, type LocalizedForm, type RecordFacts } from '../../engine/index.js';
 import { AuditService } from '../audit/audit.service.js';
 import { HavenError } from '../common/errors.js';
 import { ActiveConfigService } from '../config/active-config.service.js';
-import { render } from '../notifications/templates/handlebars-env.js';
+import { render, TemplateRenderError } from '../notifications/templates/handlebars-env.js';
 import { lookupLabel, templateHelpers } from '../notifications/templates/helpers.js';
 import { documentKeys, documentTemplate, localeSources } from '../notifications/templates/template-catalog.js';
+import { RECORD_COLUMNS, factsOf, toRecordRow } from '../records/record.types.js';
 import { RecordsReadService } from '../records/records-read.service.js';
+import { TransitionSupport } from '../referrals/transition-support.js';
 import { auditActor, type Actor } from '../users/request-actor.js';
 import { documentDirection, printedForms } from './document-context.js';
 import { PdfRenderer } from './pdf-renderer.js';
@@ -24,11 +26,15 @@ export interface PrintedDocument {
   filename: string;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 interface ReferralRow {
   id: string;
   status: string;
   service: string | null;
   shared_forms: string[] | null;
+  from_user: string | null;
+  to_user: string | null;
   to_username: string | null;
   to_agency: string | null;
   created_at: string;
@@ -71,10 +77,16 @@ export class PrintService {
       if (query.referral === undefined) {
         throw HavenError.validation([{ code: 'required', path: '/referral', message: `Template "${def.key}" prints a referral's shared forms: give referral=<id>.` }]);
       }
-      referral = await this.referral(view.id, query.referral);
-      if (referral === undefined) throw HavenError.notFound('No such referral.');
     }
-    const readable = await this.readableFields(actor, view.id, view.module, view.recordType);
+    const facts = await this.facts(view.id);
+    if (query.referral !== undefined && source === 'referral') {
+      referral = await this.referral(view.id, query.referral);
+      // As for GET /referrals/:id: a referral is printed by those who may read the record without their shares, or
+      // by its sender or receiver; anyone else gets the answer of a missing one.
+      const party = referral !== undefined && (referral.from_user === actor.principal.userId || referral.to_user === actor.principal.userId);
+      if (referral === undefined || !(party || TransitionSupport.readsWithoutShares(actor.principal.ability, facts))) throw HavenError.notFound('No such referral.');
+    }
+    const readable = actor.principal.ability.readableFields(view.module, view.recordType, facts);
     const shared = new Set(referral?.shared_forms ?? []);
     const only = def.formKeys === undefined ? undefined : new Set(def.formKeys);
     const include = (form: LocalizedForm) => (only === undefined || only.has(form.key)) && (source !== 'referral' || shared.has(form.key));
@@ -103,8 +115,16 @@ export class PrintService {
       forms,
       ...(referral === undefined ? {} : { referral: this.referralContext(config, view.module, view.recordType, referral, sources.locale) }),
     };
-    const title = render(sources.subject ?? def.label, 'text', context, helpers).replace(/\s+/g, ' ').trim();
-    const html = render(sources.body, 'html', { ...context, title }, helpers);
+    // Without a subject the title is the label as it is (a label is text, not a template).
+    let title: string;
+    let html: string;
+    try {
+      title = (sources.subject === undefined ? def.label : render(sources.subject, 'text', context, helpers)).replace(/\s+/g, ' ').trim();
+      html = render(sources.body, 'html', { ...context, title }, helpers);
+    } catch (err) {
+      if (!(err instanceof TemplateRenderError)) throw err;
+      throw new HavenError('invalid_bundle', `The document template "${def.key}" cannot be printed: ${err.message}.`);
+    }
     const pdf = format === 'pdf' ? await this.pdf.render(html) : undefined;
     await this.audit.record({
       ...auditActor(actor),
@@ -121,10 +141,11 @@ export class PrintService {
     return config.locales.some((l) => l.code === locale || l.code === language);
   }
 
-  /** The referral of this record (the shared forms and the receiver), whatever its state. */
+  /** The referral of this record (the shared forms, sender and receiver), whatever its state. */
   private async referral(recordId: string, referralId: string): Promise<ReferralRow | undefined> {
+    if (!UUID.test(referralId)) return undefined;
     const rows: ReferralRow[] = await this.ds.query(
-      `SELECT t.id, t.status, t.service, t.shared_forms, u.username AS to_username, t.to_agency, t.created_at
+      `SELECT t.id, t.status, t.service, t.shared_forms, t.from_user, t.to_user, u.username AS to_username, t.to_agency, t.created_at
          FROM record_transition t LEFT JOIN app_user u ON u.id = t.to_user
         WHERE t.id = $1 AND t.record_id = $2 AND t.kind = 'referral'`,
       [referralId, recordId],
@@ -146,17 +167,10 @@ export class PrintService {
     };
   }
 
-  /** Readable paths on this record (its owner, agency, groups and shares decide, as for GET). */
-  private async readableFields(actor: Actor, id: string, module: string, recordType: string): Promise<ReadonlySet<string>> {
-    const [facts] = await this.ds.query(`SELECT owner_id, owner_agency, owner_groups, shared_with FROM record WHERE id = $1`, [id]);
-    return actor.principal.ability.readableFields(module, recordType, {
-      module,
-      recordType,
-      ownerId: facts.owner_id,
-      ownerAgency: facts.owner_agency,
-      ownerGroups: facts.owner_groups ?? [],
-      sharedWith: facts.shared_with ?? [],
-    });
+  /** The record's facts as GET sees them: owner, agency, groups, shares and the forms referrals share. */
+  private async facts(id: string): Promise<RecordFacts> {
+    const [row] = await this.ds.query(`SELECT ${RECORD_COLUMNS} FROM record r JOIN app_user o ON o.id = r.owner_id WHERE r.id = $1`, [id]);
+    return factsOf(toRecordRow(row));
   }
 
   /** The workflow state's label when the record type has a workflow, else the stored status. */

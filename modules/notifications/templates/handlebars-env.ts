@@ -22,11 +22,22 @@ export type OutputMode = 'html' | 'text';
 const KNOWN_HELPERS = Object.fromEntries(TEMPLATE_HELPERS.map((name) => [name, true])) as Record<string, boolean>;
 const compileOptions = (mode: OutputMode) => ({ knownHelpers: KNOWN_HELPERS, knownHelpersOnly: true, noEscape: mode === 'text', strict: false });
 
-/** Node types that would reach outside the template's own context or print unescaped. */
-function forbiddenNodes(node: unknown, found: string[]): void {
+/** Helpers a template may call: ours and Handlebars' block helpers (`log`, `helperMissing`… are not). */
+const CALLABLE = new Set<string>([...TEMPLATE_HELPERS, 'if', 'unless', 'each', 'with', 'lookup']);
+/** Handlebars' own hooks, which throw when called directly. */
+const INTERNAL = new Set(['helperMissing', 'blockHelperMissing', 'log']);
+/** Loops (`each`) nest at most this deep: nested loops multiply (six `each` over the forms ran 262,144 times). */
+export const MAX_LOOP_DEPTH = 4;
+/** Iterations of `each` one render may take in all (a case summary of a large case takes a few thousand). */
+export const MAX_ITERATIONS = 500_000;
+/** Largest template source (characters). */
+export const MAX_SOURCE_LENGTH = 200_000;
+
+/** Node types that would reach outside the template's own context or print unescaped, and blocks nested too deep. */
+function forbiddenNodes(node: unknown, found: string[], depth = 0): void {
   if (node === null || typeof node !== 'object') return;
   if (Array.isArray(node)) {
-    for (const child of node) forbiddenNodes(child, found);
+    for (const child of node) forbiddenNodes(child, found, depth);
     return;
   }
   const n = node as { type?: unknown; escaped?: unknown; loc?: { start?: { line?: number } } };
@@ -36,13 +47,22 @@ function forbiddenNodes(node: unknown, found: string[]): void {
   if (n.type === 'Decorator' || n.type === 'DecoratorBlock') found.push(`decorators are not available${at}`);
   if (n.type === 'MustacheStatement' && n.escaped === false) found.push(`unescaped output ({{{ }}} or {{& }}) is not allowed${at}`);
   const callee = (n as { path?: { original?: unknown } }).path?.original;
-  const call = n.type === 'MustacheStatement' || n.type === 'BlockStatement' || n.type === 'SubExpression';
-  if (call && callee === 'log') found.push(`the log helper is not available${at}`);
-  for (const [key, value] of Object.entries(n)) if (key !== 'loc') forbiddenNodes(value, found);
+  const params = (n as { params?: unknown[] }).params;
+  const call = n.type === 'BlockStatement' || n.type === 'SubExpression' || (n.type === 'MustacheStatement' && (params?.length ?? 0) > 0);
+  if (n.type === 'PathExpression' && typeof (n as { original?: unknown }).original === 'string' && INTERNAL.has((n as { original: string }).original)) {
+    found.push(`the ${(n as { original: string }).original} helper is not available${at}`);
+  } else if (call && typeof callee === 'string' && !CALLABLE.has(callee) && !INTERNAL.has(callee)) {
+    found.push(`unknown helper ${callee}${at}`);
+  }
+  const loop = n.type === 'BlockStatement' && callee === 'each';
+  const inner = loop ? depth + 1 : depth;
+  if (loop && inner === MAX_LOOP_DEPTH + 1) found.push(`loops (each) nest at most ${MAX_LOOP_DEPTH} deep${at}`);
+  for (const [key, value] of Object.entries(n)) if (key !== 'loc') forbiddenNodes(value, found, inner);
 }
 
 /** Why a source cannot be used, or undefined when it compiles under the rules above. */
 export function sourceProblem(source: string, mode: OutputMode): string | undefined {
+  if (source.length > MAX_SOURCE_LENGTH) return `a template holds at most ${MAX_SOURCE_LENGTH} characters`;
   try {
     const found: string[] = [];
     forbiddenNodes(hb.parse(source), found);
@@ -70,13 +90,34 @@ export function compiled(source: string, mode: OutputMode): Handlebars.TemplateD
   return template;
 }
 
+/** A render that stopped: too many iterations, or a helper that failed on the data. */
+export class TemplateRenderError extends Error {}
+
+const builtinEach = hb.helpers['each'] as Handlebars.HelperDelegate;
+
 export function render(source: string, mode: OutputMode, context: object, helpers: TemplateHelpers): string {
-  return compiled(source, mode)(context, {
-    helpers,
-    partials: {},
-    allowProtoPropertiesByDefault: false,
-    allowProtoMethodsByDefault: false,
-  });
+  const template = compiled(source, mode);
+  let iterations = 0;
+  // Handlebars' `each`, counting: a render never loops more than MAX_ITERATIONS times in all.
+  const each = function (this: unknown, items: unknown, options: Handlebars.HelperOptions): unknown {
+    const fn = options.fn;
+    const counted = Object.assign((item: unknown, data?: Handlebars.RuntimeOptions) => {
+      if (++iterations > MAX_ITERATIONS) throw new TemplateRenderError(`the template loops more than ${MAX_ITERATIONS} times`);
+      return fn(item, data);
+    }, fn);
+    return builtinEach.call(this, items, { ...options, fn: counted });
+  };
+  try {
+    return template(context, {
+      helpers: { ...helpers, each },
+      partials: {},
+      allowProtoPropertiesByDefault: false,
+      allowProtoMethodsByDefault: false,
+    });
+  } catch (err) {
+    if (err instanceof TemplateRenderError) throw err;
+    throw new TemplateRenderError(`the template could not be rendered: ${(err as Error).message.split('\n')[0]}`);
+  }
 }
 
 /**

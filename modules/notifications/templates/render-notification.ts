@@ -1,5 +1,5 @@
 import { referralSettings, translationKeys, type CompiledConfig } from '../../../engine/index.js';
-import { render } from './handlebars-env.js';
+import { render, TemplateRenderError } from './handlebars-env.js';
 import { lookupLabel, templateHelpers } from './helpers.js';
 import { localeSources, notificationTemplate } from './template-catalog.js';
 
@@ -118,7 +118,14 @@ function renderParts(config: CompiledConfig, n: StoredNotification, record: Visi
   const sources = localeSources(template, locale);
   const context = notificationContext(config, n, record, sources.locale, publicUrl);
   const helpers = templateHelpers(config, sources.locale, record);
-  const subject = render(sources.subject ?? template.def.label, 'text', context, helpers).replace(/\s+/g, ' ').trim();
-  const body = withBody ? render(sources.body, 'text', { ...context, subject }, helpers) : '';
-  return { subject, body, locale: sources.locale, template: template.def.key };
+  try {
+    // Without a subject, the label as it is (a label is text, not a template).
+    const subject = (sources.subject === undefined ? template.def.label : render(sources.subject, 'text', context, helpers)).replace(/\s+/g, ' ').trim();
+    const body = withBody ? render(sources.body, 'text', { ...context, subject }, helpers) : '';
+    return { subject, body, locale: sources.locale, template: template.def.key };
+  } catch (err) {
+    // A template that fails on this data is treated like a missing one (the event's own wording), never a failed request.
+    if (err instanceof TemplateRenderError) return undefined;
+    throw err;
+  }
 }

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { compileBundles, loadBundles, NOTIFICATION_EVENTS, type CompiledConfig, type LoadedBundle } from '../../../engine/index.js';
 import { readBundleDir } from '../../config/bundle-files.js';
-import { render, sourceProblem, templateSourceIssues } from './handlebars-env.js';
+import { render, sourceProblem, TemplateRenderError, templateSourceIssues } from './handlebars-env.js';
 import { templateHelpers } from './helpers.js';
 import { renderNotification, type StoredNotification } from './render-notification.js';
 import { documentTemplate, localeSources, notificationTemplate } from './template-catalog.js';
@@ -88,6 +88,10 @@ describe('template rules', () => {
     ['log helper', '{{log record}}', /log helper is not available/],
     ['unknown helper', '{{json record}}', /unknown helper json/],
     ['syntax error', '{{#if x}}', /Parse error|doesn't match/],
+    ['helperMissing (throws when called)', '{{helperMissing}}', /helperMissing helper is not available/],
+    ['blockHelperMissing', '{{#blockHelperMissing x}}y{{/blockHelperMissing}}', /blockHelperMissing helper is not available/],
+    ['loops nested five deep', '{{#each a}}{{#each b}}{{#if c}}{{#each d}}{{#each e}}{{#each f}}x{{/each}}{{/each}}{{/each}}{{/if}}{{/each}}{{/each}}', /loops \(each\) nest at most 4 deep/],
+    ['a source over 200,000 characters', 'x'.repeat(200_001), /at most 200000 characters/],
   ])('refuses %s', (_name, source, problem) => {
     expect(sourceProblem(source, 'html')).toMatch(problem);
   });
@@ -100,6 +104,15 @@ describe('template rules', () => {
     const helpers = templateHelpers(config, 'en');
     const html = render('<p>{{name}}</p><p>{{constructor.name}}</p><p>{{__proto__}}</p>', 'html', { name: '<script>alert(1)</script>' }, helpers);
     expect(html).toBe('<p>&lt;script&gt;alert(1)&lt;/script&gt;</p><p></p><p></p>');
+  });
+
+  it('stops a render that loops more than 500,000 times in all', () => {
+    const helpers = templateHelpers(config, 'en');
+    const items = Array.from({ length: 100 }, (_, i) => i);
+    const source = '{{#each @root.a}}{{#each @root.a}}{{#each @root.a}}.{{/each}}{{/each}}{{/each}}';
+    expect(sourceProblem(source, 'text')).toBeUndefined();
+    expect(render(source, 'text', { a: items.slice(0, 40) }, helpers)).toHaveLength(64_000);
+    expect(() => render(source, 'text', { a: items }, helpers)).toThrow(TemplateRenderError);
   });
 
   it('formats dates in the reader locale', () => {
