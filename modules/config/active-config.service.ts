@@ -156,18 +156,22 @@ export class ActiveConfigService implements OnApplicationBootstrap, BeforeApplic
     const repo = new ConfigRepository(this.ds.manager);
     const hashes = await repo.activeHashes();
     const key = [...hashes.values()].sort().join(',');
-    if (!this.base || this.base.key !== key) {
+    // Built aside and kept only once everything compiled: a failing reload leaves the running configuration whole
+    // (bundles, overlays and compiled config from one and the same set).
+    let base = this.base;
+    if (!base || base.key !== key) {
       const stored = await repo.activeBundles();
       const result = loadBundles(stored.map((s) => s.files));
       if (!result.bundles) throw new InvalidBundlesError(result.issues, 'The active bundles in the database do not load');
-      this.base = { key: stored.map((s) => s.hash).sort().join(','), bundles: result.bundles };
+      base = { key: stored.map((s) => s.hash).sort().join(','), bundles: result.bundles };
     }
     const overlay = await readOverlays(this.ds.manager);
-    const applied = overlaidBundles(this.base.bundles, overlay);
+    const applied = overlaidBundles(base.bundles, overlay);
     if (applied.failed.length > 0) logger.error({ failed: applied.failed }, 'some configuration overlays no longer apply; they are left out until fixed');
     if (applied.skipped.length > 0) logger.warn({ skipped: applied.skipped.length }, 'parts of the configuration overlays target definitions the active bundles no longer have');
     // The compile memo is per process and keyed by content: two databases (tests, a restore) may share a version number.
     const compiled = overlay.version === 0 ? compileBundles(applied.bundles) : compileBundles(applied.bundles, { variant: `overlay:${overlayDigest(overlay)}` });
+    this.base = base;
     this.compiled = compiled;
     this.overlay = overlay;
     return compiled;

@@ -11,6 +11,7 @@ import {
 } from '../../engine/index.js';
 import { AuditService } from '../audit/audit.service.js';
 import { HavenError } from '../common/errors.js';
+import { logger } from '../common/logger.js';
 import type { Page } from '../common/pagination.js';
 import { auditActor, type Actor } from '../users/request-actor.js';
 import { ActiveConfigService } from './active-config.service.js';
@@ -267,8 +268,20 @@ export class GovernanceService {
       await ActiveConfigService.notify(tx, `activate:${bundle.key}:${hash}`);
       return { configHash, previous };
     });
-    await this.config.reload();
+    await this.reloadAfterCommit('activate');
     return { bundle: await this.get(hash, false), configHash: outcome.configHash, previousHash: outcome.previous };
+  }
+
+  /**
+   * The committed change is in force (every instance reloads on its notice); a reload failing here is logged, never
+   * answered as a failure of a change that is committed (the set was checked to compile before the commit).
+   */
+  private async reloadAfterCommit(action: string): Promise<void> {
+    try {
+      await this.config.reload();
+    } catch (err) {
+      logger.error({ err: String(err), action }, 'the configuration change is committed but this instance could not reload it yet');
+    }
   }
 
   /** Returns `key` to the bundle that was active before the current one. */
@@ -293,7 +306,7 @@ export class GovernanceService {
       await ActiveConfigService.notify(tx, `rollback:${key}:${target}`);
       return { configHash, target, from: active.hash };
     });
-    await this.config.reload();
+    await this.reloadAfterCommit('rollback');
     return { bundle: await this.get(outcome.target, false), configHash: outcome.configHash, rolledBack: outcome.from };
   }
 

@@ -151,7 +151,7 @@ export function parseLocationCsv(text: string, ctx: HierarchyContext): ParsedHie
       } else coordinates[name] = n;
     }
     const disabledText = cell(record, 'disabled').toLowerCase();
-    const disabled = BOOLEANS[disabledText];
+    const disabled = Object.hasOwn(BOOLEANS, disabledText) ? BOOLEANS[disabledText] : undefined;
     if (disabled === undefined) problems.push({ row: line, column: 'disabled', code: 'invalid_value', message: `disabled must be true or false, not "${disabledText}".` });
     if (code !== '' && row.level !== undefined) {
       row.node = { code, level: row.level, names, ...(parent ? { parent } : {}), ...coordinates, ...(disabled ? { disabled: true } : {}) };
