@@ -341,6 +341,15 @@ describe('exports: the Incident Recorder (golden, through the API) and its impor
     expect(real.body.error.issues).toHaveLength(5);
     expect(await count()).toBe(0);
 
+    // An extra column is reported on the first row holding something under it, and so is a cell without a header.
+    const later = new ExcelJS.Workbook();
+    const sheet = later.addWorksheet('Incident Data');
+    sheet.addRow(['INCIDENT ID', 'DATE OF INCIDENT', 'NOTES']);
+    sheet.addRow(['IR-C-1', '2026-02-01', null]);
+    sheet.addRow(['IR-C-2', '2026-02-01', 'a name', null, 'beyond the headers']);
+    const laterDry = await upload(caseworker, Buffer.from(await later.xlsx.writeBuffer()), { dryRun: 'true' }).expect(200);
+    expect(laterDry.body.problems.map((p: { row: number; column: string; code: string }) => `${p.row}:${p.column}:${p.code}`)).toEqual(['3:NOTES:unknown_header', '3:column 5:unknown_header']);
+
     await upload(caseworker, Buffer.from('not a workbook'), {}).expect(400);
     await upload(supervisor, exported, { dryRun: 'true' }).expect(403);
   });

@@ -255,7 +255,8 @@ export function buildImporter(
       (rows[0] as Record<string, unknown>)[second] = value;
     };
 
-    headers.forEach((header, position) => {
+    // Every cell, also those right of the last header (a column without one is an unknown header too).
+    Array.from({ length: Math.max(headers.length, cells.length) }, (_, position) => headers[position]).forEach((header, position) => {
       const cell = cells[position];
       if (cellText(cell) === undefined) return;
       const headerText = typeof header === 'string' ? header.trim() : header === null || header === undefined ? '' : String(header);

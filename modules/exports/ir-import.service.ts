@@ -9,6 +9,7 @@ import { RecordEventsRepository } from '../records/record-events.js';
 import { RecordsRepository } from '../records/records.repository.js';
 import { RecordsService } from '../records/records.service.js';
 import type { Actor } from '../users/request-actor.js';
+import { checkZipSize } from './zip-guard.js';
 
 /** One problem of one spreadsheet row (row numbers as the spreadsheet shows them: the header is row 1). */
 export interface ImportProblem {
@@ -33,6 +34,8 @@ export interface ImportReport {
 /** Field the mapping writes what no field takes into; read-only for users, so it is set as a system change. */
 const UNMAPPED_FIELD = 'ir_imported_values';
 const MAX_ROWS = 50_000;
+/** Largest workbook once unpacked: 50,000 rows of the 42 columns take about 85 MB of sheet XML. */
+const MAX_INFLATED_BYTES = 128 * 1024 * 1024;
 
 /** The stored form of a cell for `importRow`: text, numbers, booleans and dates as they are, formulas by result. */
 function cellValue(value: ExcelJS.CellValue): unknown {
@@ -87,6 +90,15 @@ export class IrImportService {
       throw HavenError.notFound('No such record type.');
     }
 
+    // The workbook as inflated must stay within reason before a spreadsheet library unpacks it into memory.
+    const inflated = await checkZipSize(input.file!.buffer, MAX_INFLATED_BYTES);
+    if (!inflated.ok) {
+      throw HavenError.validation([
+        inflated.reason === 'too_large'
+          ? { code: 'too_large', path: '/file', message: `The workbook unpacks to more than ${MAX_INFLATED_BYTES / 1024 / 1024} MB; split it (at most ${MAX_ROWS} rows per import).` }
+          : { code: 'unreadable_file', path: '/file', message: 'The file is not an .xlsx workbook.' },
+      ]);
+    }
     const book = new ExcelJS.Workbook();
     try {
       await book.xlsx.load(input.file!.buffer as unknown as ArrayBuffer);
@@ -107,7 +119,8 @@ export class IrImportService {
     const report: ImportReport = { dryRun, module: mapping.module, recordType: mapping.recordType, rows: rows.length, created: 0, ids: [], problems: [] };
     try {
       await this.ds.transaction(async (tx) => {
-        for (const row of rows) await this.importRow(tx, actor, mapping, headers, row, report);
+        const unknownHeaders = new Set<string>();
+        for (const row of rows) await this.importRow(tx, actor, mapping, headers, row, report, unknownHeaders);
         if (dryRun || report.problems.length > 0) throw new RollBack();
       });
     } catch (err) {
@@ -123,11 +136,22 @@ export class IrImportService {
     return report;
   }
 
-  private async importRow(tx: EntityManager, actor: Actor, mapping: CompiledExport, headers: unknown[], row: { number: number; cells: unknown[] }, report: ImportReport): Promise<void> {
+  private async importRow(
+    tx: EntityManager,
+    actor: Actor,
+    mapping: CompiledExport,
+    headers: unknown[],
+    row: { number: number; cells: unknown[] },
+    report: ImportReport,
+    unknownHeaders: Set<string>,
+  ): Promise<void> {
     const result = mapping.importRow(headers, row.cells, { rowId: () => randomUUID() });
     for (const issue of result.issues) {
-      // Unknown headers are reported once (on the first row), not on every row.
-      if (issue.code === 'unknown_header' && report.rows > 0 && row.number !== 2) continue;
+      // An unknown header is reported once, on the first row with a cell under it (whichever row that is).
+      if (issue.code === 'unknown_header') {
+        if (unknownHeaders.has(issue.column)) continue;
+        unknownHeaders.add(issue.column);
+      }
       report.problems.push({ row: row.number, column: issue.column, code: issue.code, message: issue.message });
     }
     const { [UNMAPPED_FIELD]: unmapped, ...data } = result.data;
