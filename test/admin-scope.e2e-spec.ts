@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { DataSource } from 'typeorm';
+import { configsWith } from './support/configs.js';
 import { as, login, newAgency, newGroup, newUser, strongPassword } from './support/factories.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -22,15 +20,15 @@ const AGENCY_ADMIN = {
 describe('admin API: agency-scoped administrators', () => {
   let t: TestApp;
   let ds: DataSource;
-  let configDir: string;
+  let configs: Awaited<ReturnType<typeof configsWith>>;
   let api: ReturnType<typeof as>;
   let outsider: { username: string };
 
   beforeAll(async () => {
-    configDir = await fs.mkdtemp(path.join(os.tmpdir(), 'haven-scope-configs-'));
-    await fs.cp(path.resolve('configs'), configDir, { recursive: true });
-    await fs.writeFile(path.join(configDir, 'core/roles/agency_admin.json'), JSON.stringify(AGENCY_ADMIN, null, 2));
-    t = await startTestApp({ HAVEN_CONFIG_DIR: configDir });
+    configs = await configsWith({
+      'core/roles/agency_admin.json': AGENCY_ADMIN,
+    });
+    t = await startTestApp({ HAVEN_CONFIG_DIR: configs.dir });
     ds = t.app.get(DataSource);
     await newAgency(ds, { code: 'HOME' });
     await newAgency(ds, { code: 'AWAY' });
@@ -43,7 +41,7 @@ describe('admin API: agency-scoped administrators', () => {
   });
   afterAll(async () => {
     await t?.close();
-    await fs.rm(configDir, { recursive: true, force: true });
+    await configs?.remove();
   });
 
   it('sees only the users, groups and agency of their own agency', async () => {

@@ -6,14 +6,12 @@
  * a broken spreadsheet (every problem reported, nothing stored).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import ExcelJS from 'exceljs';
 import type { Response } from 'superagent';
 import { DataSource } from 'typeorm';
 import type { ProcessContext } from '../engine/index.js';
 import { ActiveConfigService } from '../modules/config/active-config.service.js';
+import { configsWith } from './support/configs.js';
 import { as, login, newAgency, newUser, type TestUser } from './support/factories.js';
 import { newRecord } from './support/record-factories.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -199,7 +197,7 @@ const INCIDENTS: readonly Golden[] = [
 describe('exports: the Incident Recorder (golden, through the API) and its import', () => {
   let t: TestApp;
   let ds: DataSource;
-  let configDir: string;
+  let configs: Awaited<ReturnType<typeof configsWith>>;
   let officer: Api;
   let caseworker: Api;
   let supervisor: Api;
@@ -229,10 +227,10 @@ describe('exports: the Incident Recorder (golden, through the API) and its impor
   };
 
   beforeAll(async () => {
-    configDir = await fs.mkdtemp(path.join(os.tmpdir(), 'haven-ir-configs-'));
-    await fs.cp(path.resolve('configs'), configDir, { recursive: true });
-    await fs.writeFile(path.join(configDir, 'gbv/roles/gbv_ir_officer.json'), JSON.stringify(IR_OFFICER));
-    t = await startTestApp({ HAVEN_CONFIG_DIR: configDir });
+    configs = await configsWith({
+      'gbv/roles/gbv_ir_officer.json': IR_OFFICER,
+    });
+    t = await startTestApp({ HAVEN_CONFIG_DIR: configs.dir });
     ds = t.app.get(DataSource);
     await newAgency(ds, { code: 'AG-KE-01' });
     await newAgency(ds, { code: 'AG-KE-02' });
@@ -266,7 +264,7 @@ describe('exports: the Incident Recorder (golden, through the API) and its impor
 
   afterAll(async () => {
     await t?.close();
-    await fs.rm(configDir, { recursive: true, force: true });
+    await configs?.remove();
   });
 
   it('writes every cell of the Incident Data and Menu Data sheets, typed', async () => {

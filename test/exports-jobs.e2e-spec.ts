@@ -4,14 +4,12 @@
  * field never gets it, in any format), templates, expiry and auditing.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import type { Response } from 'superagent';
 import { DataSource } from 'typeorm';
 import { ExportQueue } from '../modules/exports/export-queue.js';
+import { configsWith } from './support/configs.js';
 import { as, login, newAgency, newGroup, newUser, type TestUser } from './support/factories.js';
 import { newRecord, type TestRecord } from './support/record-factories.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -56,7 +54,7 @@ async function cells(bytes: Buffer): Promise<Map<string, unknown[][]>> {
 describe('exports: jobs, formats, privacy', () => {
   let t: TestApp;
   let ds: DataSource;
-  let configDir: string;
+  let configs: Awaited<ReturnType<typeof configsWith>>;
   const api: Record<'worker' | 'colleague' | 'clerk' | 'supervisor', Api> = {} as never;
   const users: Record<string, TestUser> = {};
   const rec: Record<string, TestRecord> = {};
@@ -80,11 +78,11 @@ describe('exports: jobs, formats, privacy', () => {
   };
 
   beforeAll(async () => {
-    configDir = await fs.mkdtemp(path.join(os.tmpdir(), 'haven-export-configs-'));
-    await fs.cp(path.resolve('configs'), configDir, { recursive: true });
-    await fs.writeFile(path.join(configDir, 'gbv/roles/gbv_export_clerk.json'), JSON.stringify(EXPORT_CLERK));
+    configs = await configsWith({
+      'gbv/roles/gbv_export_clerk.json': EXPORT_CLERK,
+    });
     process.env.HAVEN_EXPORT_BATCH_ROWS = '2';
-    t = await startTestApp({ HAVEN_CONFIG_DIR: configDir });
+    t = await startTestApp({ HAVEN_CONFIG_DIR: configs.dir });
     delete process.env.HAVEN_EXPORT_BATCH_ROWS;
     ds = t.app.get(DataSource);
     await newAgency(ds, { code: 'HOME' });
@@ -112,7 +110,7 @@ describe('exports: jobs, formats, privacy', () => {
 
   afterAll(async () => {
     await t?.close();
-    await fs.rm(configDir, { recursive: true, force: true });
+    await configs?.remove();
   });
 
   it('exports the requester\'s cases as CSV: BOM, labels, one row per record, formula-safe, progress complete', async () => {

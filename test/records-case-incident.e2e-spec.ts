@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { DataSource } from 'typeorm';
+import { configsWith } from './support/configs.js';
 import { as, login, newAgency, newGroup, newUser } from './support/factories.js';
 import { newRecord, type TestRecord } from './support/record-factories.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -55,7 +53,7 @@ const COPIED = {
 describe('records: incident from case', () => {
   let t: TestApp;
   let ds: DataSource;
-  let configDir: string;
+  let configs: Awaited<ReturnType<typeof configsWith>>;
   const api = {} as Record<Who, Api>;
   const ids = {} as Record<Who, string>;
   const counts = async () =>
@@ -69,10 +67,10 @@ describe('records: incident from case', () => {
     newRecord(ds, { module: 'gbv', recordType: 'case', owner: ids[owner], data, ...extra });
 
   beforeAll(async () => {
-    configDir = await fs.mkdtemp(path.join(os.tmpdir(), 'haven-case-incident-'));
-    await fs.cp(path.resolve('configs'), configDir, { recursive: true });
-    await fs.writeFile(path.join(configDir, 'gbv/roles/gbv_incident_intake.json'), JSON.stringify(INTAKE));
-    t = await startTestApp({ HAVEN_CONFIG_DIR: configDir });
+    configs = await configsWith({
+      'gbv/roles/gbv_incident_intake.json': INTAKE,
+    });
+    t = await startTestApp({ HAVEN_CONFIG_DIR: configs.dir });
     ds = t.app.get(DataSource);
     await newAgency(ds, { code: 'CIA' });
     await newGroup(ds, { code: 'cia-gbv', agency: 'CIA' });
@@ -85,7 +83,7 @@ describe('records: incident from case', () => {
   });
   afterAll(async () => {
     await t?.close();
-    await fs.rm(configDir, { recursive: true, force: true });
+    await configs?.remove();
   });
 
   it('creates an incident the caller owns with the mapped case fields, linked to the case, with history and audit', async () => {

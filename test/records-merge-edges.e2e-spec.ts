@@ -4,10 +4,8 @@
  * disable reason, and `If-Match`.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { DataSource } from 'typeorm';
+import { configsWith } from './support/configs.js';
 import { as, login, newAgency, newGroup, newUser } from './support/factories.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -18,23 +16,20 @@ const NO_SUCH = '00000000-0000-4000-8000-000000000000';
 describe('record writes: merge and access edges', () => {
   let t: TestApp;
   let ds: DataSource;
-  let configDir: string;
+  let configs: Awaited<ReturnType<typeof configsWith>>;
   const api: Record<'worker' | 'supervisor' | 'admin' | 'cp', Api> = {} as never;
   let workerToken = '';
 
   beforeAll(async () => {
-    configDir = await fs.mkdtemp(path.join(os.tmpdir(), 'haven-merge-edges-'));
-    await fs.cp(path.resolve('configs'), configDir, { recursive: true });
-    await fs.writeFile(
-      path.join(configDir, 'gbv/roles/gbv_records_admin.json'),
-      JSON.stringify({
+    configs = await configsWith({
+      'gbv/roles/gbv_records_admin.json': {
         key: 'gbv_records_admin',
         label: 'Records administrator (test)',
         secondFactor: 'optional',
         records: [{ module: 'gbv', recordTypes: ['case', 'incident'], scope: 'agency', actions: ['read', 'update', 'disable', 'view_history'], forms: { '*': 'read_write' } }],
-      }),
-    );
-    t = await startTestApp({ HAVEN_CONFIG_DIR: configDir });
+      },
+    });
+    t = await startTestApp({ HAVEN_CONFIG_DIR: configs.dir });
     ds = t.app.get(DataSource);
     await newAgency(ds, { code: 'HOME' });
     await newGroup(ds, { code: 'home-gbv', agency: 'HOME' });
@@ -54,7 +49,7 @@ describe('record writes: merge and access edges', () => {
 
   afterAll(async () => {
     await t?.close();
-    await fs.rm(configDir, { recursive: true, force: true });
+    await configs?.remove();
   });
 
   const newCase = async (data: Record<string, unknown>) => (await api.worker.post(`${RECORDS}/case`, { module: 'gbv', data }).expect(201)).body;

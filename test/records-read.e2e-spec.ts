@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { logger } from '../modules/common/logger.js';
 import { ActiveConfigService } from '../modules/config/active-config.service.js';
 import { indexFor, RecordIndexes, wantedIndexes } from '../modules/records/record-indexes.js';
+import { configsWith } from './support/configs.js';
 import { as, login, newAgency, newGroup, newUser, type TestUser } from './support/factories.js';
 import { activeConfigHash, newRecord, type TestRecord } from './support/record-factories.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -31,7 +29,7 @@ const ids = (body: { items: View[] }) => body.items.map((i) => i.id);
 describe('records: the read path', () => {
   let t: TestApp;
   let ds: DataSource;
-  let configDir: string;
+  let configs: Awaited<ReturnType<typeof configsWith>>;
   const api: Record<'worker' | 'colleague' | 'supervisor' | 'keeper' | 'both' | 'manager', Api> = {} as never;
   const users: Record<string, TestUser> = {};
   const rec: Record<string, TestRecord> = {};
@@ -39,10 +37,10 @@ describe('records: the read path', () => {
   const list = (who: keyof typeof api, query: string, status = 200) => api[who].get(`${RECORDS}/case?module=gbv&${query}`).expect(status);
 
   beforeAll(async () => {
-    configDir = await fs.mkdtemp(path.join(os.tmpdir(), 'haven-read-configs-'));
-    await fs.cp(path.resolve('configs'), configDir, { recursive: true });
-    await fs.writeFile(path.join(configDir, 'gbv/roles/gbv_records_keeper.json'), JSON.stringify(RECORDS_KEEPER));
-    t = await startTestApp({ HAVEN_CONFIG_DIR: configDir });
+    configs = await configsWith({
+      'gbv/roles/gbv_records_keeper.json': RECORDS_KEEPER,
+    });
+    t = await startTestApp({ HAVEN_CONFIG_DIR: configs.dir });
     ds = t.app.get(DataSource);
     await newAgency(ds, { code: 'HOME' });
     await newGroup(ds, { code: 'home-gbv', agency: 'HOME' });
@@ -75,7 +73,7 @@ describe('records: the read path', () => {
   });
   afterAll(async () => {
     await t?.close();
-    await fs.rm(configDir, { recursive: true, force: true });
+    await configs?.remove();
   });
 
   describe('GET one record', () => {

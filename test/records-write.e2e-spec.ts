@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { ActiveConfigService } from '../modules/config/active-config.service.js';
+import { configsWith } from './support/configs.js';
 import { as, login, newAgency, newGroup, newUser, type TestUser } from './support/factories.js';
 import { newRecord } from './support/record-factories.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -42,7 +42,7 @@ const issuesOf = (body: { error: { issues: IssueBody[] } }) => body.error.issues
 describe('records: the write path', () => {
   let t: TestApp;
   let ds: DataSource;
-  let configDir: string;
+  let configs: Awaited<ReturnType<typeof configsWith>>;
   let bundleHash: string;
   let incident: Record<string, unknown>;
   const api: Record<'worker' | 'colleague' | 'supervisor' | 'cpWorker' | 'admin' | 'intake', Api> = {} as never;
@@ -56,11 +56,11 @@ describe('records: the write path', () => {
   const audits = async (id: string) => ds.query(`SELECT action, actor_id, outcome, details FROM audit_log WHERE object_type = 'record' AND object_id = $1 ORDER BY id`, [id]);
 
   beforeAll(async () => {
-    configDir = await fs.mkdtemp(path.join(os.tmpdir(), 'haven-records-configs-'));
-    await fs.cp(path.resolve('configs'), configDir, { recursive: true });
-    await fs.writeFile(path.join(configDir, 'gbv/roles/gbv_records_admin.json'), JSON.stringify(RECORDS_ADMIN));
-    await fs.writeFile(path.join(configDir, 'gbv/roles/gbv_intake.json'), JSON.stringify(INTAKE));
-    t = await startTestApp({ HAVEN_CONFIG_DIR: configDir });
+    configs = await configsWith({
+      'gbv/roles/gbv_records_admin.json': RECORDS_ADMIN,
+      'gbv/roles/gbv_intake.json': INTAKE,
+    });
+    t = await startTestApp({ HAVEN_CONFIG_DIR: configs.dir });
     ds = t.app.get(DataSource);
     bundleHash = t.app.get(ActiveConfigService).current().hash;
     incident = JSON.parse(await fs.readFile(path.resolve('benchmarks/fixtures/gbv-incident-complete.json'), 'utf8'));
@@ -83,7 +83,7 @@ describe('records: the write path', () => {
   });
   afterAll(async () => {
     await t?.close();
-    await fs.rm(configDir, { recursive: true, force: true });
+    await configs?.remove();
   });
 
   const newCase = async (data: Record<string, unknown> = {}, who: Api = api.worker) =>

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { DataSource } from 'typeorm';
+import { configsWith } from './support/configs.js';
 import { as, login, newUser } from './support/factories.js';
 import { newRecord, type TestRecord } from './support/record-factories.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -49,7 +47,7 @@ const CONSENTED = {
 describe('referrals and transfers', () => {
   let t: TestApp;
   let ds: DataSource;
-  let configDir: string;
+  let configs: Awaited<ReturnType<typeof configsWith>>;
   const api = {} as Record<Who, Api>;
   const ids = {} as Record<Who, string>;
   const names = {} as Record<Who, string>;
@@ -64,15 +62,13 @@ describe('referrals and transfers', () => {
     ds.query(`SELECT details FROM notification WHERE user_id = $1 AND event = $2 AND record_id = $3`, [ids[who], event, recordId]) as Promise<Array<{ details: Record<string, unknown> }>>;
 
   beforeAll(async () => {
-    configDir = await fs.mkdtemp(path.join(os.tmpdir(), 'haven-referrals-'));
-    await fs.cp(path.resolve('configs'), configDir, { recursive: true });
-    await fs.writeFile(path.join(configDir, 'gbv/roles/gbv_consent_officer.json'), JSON.stringify(CONSENT_OFFICER));
-    await fs.writeFile(path.join(configDir, 'gbv/roles/gbv_transfer_requester.json'), JSON.stringify(TRANSFER_REQUESTER));
-    // This deployment lets the previous owner of a transferred CP case keep reading it.
-    const cpModule = JSON.parse(await fs.readFile(path.join(configDir, 'cp/modules/cp.json'), 'utf8'));
-    cpModule.transfers.case.previousOwnerKeepsAccess = true;
-    await fs.writeFile(path.join(configDir, 'cp/modules/cp.json'), JSON.stringify(cpModule));
-    t = await startTestApp({ HAVEN_CONFIG_DIR: configDir });
+    configs = await configsWith({
+      'gbv/roles/gbv_consent_officer.json': CONSENT_OFFICER,
+      'gbv/roles/gbv_transfer_requester.json': TRANSFER_REQUESTER,
+      // This deployment lets the previous owner of a transferred CP case keep reading it.
+      'cp/modules/cp.json': (cp) => ({ ...cp, transfers: { ...(cp.transfers as object), case: { ...(cp.transfers as { case: object }).case, previousOwnerKeepsAccess: true } } }),
+    });
+    t = await startTestApp({ HAVEN_CONFIG_DIR: configs.dir });
     ds = t.app.get(DataSource);
     const users: Record<Who, { agency: string; roles: string[] }> = {
       worker: { agency: 'REF-A', roles: ['gbv_caseworker'] },
@@ -94,7 +90,7 @@ describe('referrals and transfers', () => {
   });
   afterAll(async () => {
     await t?.close();
-    await fs.rm(configDir, { recursive: true, force: true });
+    await configs?.remove();
   });
 
   describe('consent', () => {

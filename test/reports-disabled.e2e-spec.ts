@@ -3,10 +3,8 @@
  * path, even where a report's own condition does not leave them out.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { DataSource } from 'typeorm';
+import { configsWith } from './support/configs.js';
 import { as, login, newAgency, newUser } from './support/factories.js';
 import { newRecord } from './support/record-factories.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -15,30 +13,24 @@ const REPORT = '/api/v1/reports/cp_case_indicators';
 
 describe('aggregate reports and disabled records', () => {
   let t: TestApp;
-  let configDir: string;
+  let configs: Awaited<ReturnType<typeof configsWith>>;
   let manager: ReturnType<typeof as>;
   let overseer: ReturnType<typeof as>;
 
   beforeAll(async () => {
-    configDir = await fs.mkdtemp(path.join(os.tmpdir(), 'haven-reports-disabled-'));
-    await fs.cp(path.resolve('configs'), configDir, { recursive: true });
-    // The shipped report without its "not disabled" condition.
-    const file = path.join(configDir, 'cp/reports/cp_case_indicators.json');
-    const report = JSON.parse(await fs.readFile(file, 'utf8'));
-    delete report.where;
-    await fs.writeFile(file, JSON.stringify(report));
-    // A role that may see disabled cases of its agency (and run reports).
-    await fs.writeFile(
-      path.join(configDir, 'cp/roles/cp_records_overseer.json'),
-      JSON.stringify({
+    configs = await configsWith({
+      // The shipped report without its "not disabled" condition.
+      'cp/reports/cp_case_indicators.json': ({ where: _where, ...report }) => report,
+      // A role that may see disabled cases of its agency (and run reports).
+      'cp/roles/cp_records_overseer.json': {
         key: 'cp_records_overseer',
         label: 'Records overseer (test)',
         secondFactor: 'optional',
         reports: { aggregate: true },
         records: [{ module: 'cp', recordTypes: ['case'], scope: 'agency', actions: ['read', 'disable'], forms: { '*': 'read' } }],
-      }),
-    );
-    t = await startTestApp({ HAVEN_CONFIG_DIR: configDir });
+      },
+    });
+    t = await startTestApp({ HAVEN_CONFIG_DIR: configs.dir });
     const ds = t.app.get(DataSource);
     await newAgency(ds, { code: 'HOME' });
     const worker = await newUser(ds, { agency: 'HOME', roles: ['cp_caseworker'] });
@@ -52,7 +44,7 @@ describe('aggregate reports and disabled records', () => {
 
   afterAll(async () => {
     await t?.close();
-    await fs.rm(configDir, { recursive: true, force: true });
+    await configs?.remove();
   });
 
   const cases = async (who: ReturnType<typeof as>) => {
