@@ -96,7 +96,13 @@ export class TemplateRenderError extends Error {}
 const builtinEach = hb.helpers['each'] as Handlebars.HelperDelegate;
 
 export function render(source: string, mode: OutputMode, context: object, helpers: TemplateHelpers): string {
-  const template = compiled(source, mode);
+  let template: Handlebars.TemplateDelegate;
+  try {
+    template = compiled(source, mode);
+  } catch (err) {
+    // A source stored before a rule was added (bundles are checked at import) fails like any render.
+    throw new TemplateRenderError((err as Error).message);
+  }
   let iterations = 0;
   // Handlebars' `each`, counting: a render never loops more than MAX_ITERATIONS times in all.
   const each = function (this: unknown, items: unknown, options: Handlebars.HelperOptions): unknown {

@@ -115,6 +115,11 @@ describe('template rules', () => {
     expect(() => render(source, 'text', { a: items }, helpers)).toThrow(TemplateRenderError);
   });
 
+  it('fails a render of a source that breaks the rules (stored before a rule was added) like any failed render', () => {
+    const helpers = templateHelpers(config, 'en');
+    expect(() => render('{{helperMissing}}', 'text', {}, helpers)).toThrow(TemplateRenderError);
+  });
+
   it('formats dates in the reader locale', () => {
     const helpers = templateHelpers(config, 'fr');
     expect(render('{{formatDate d}}', 'text', { d: '2026-03-01' }, helpers)).toBe('1 mars 2026');
