@@ -222,4 +222,25 @@ describe('bundle governance: draft -> submitted -> approved -> active, and back'
       expect(res.body.items[0]).toMatchObject({ objectType: 'bundle', objectId: 'gbv' });
     }
   });
+  it('checks the templates again at activation: a stored source that breaks a rule added since is refused', async () => {
+    const files = await readBundleDir(path.resolve('configs/core'));
+    files['bundle.json'] = JSON.stringify({ ...JSON.parse(files['bundle.json']!), version: '2026.12.5' });
+    const { body } = await admin.post('/api/v1/config/bundles', { files }).expect(201);
+    await admin.post(`/api/v1/config/bundles/${body.hash}/submit`, { description: 'Core, unchanged but for the version.' }).expect(200);
+    await sc1.post(`/api/v1/config/bundles/${body.hash}/approve`, { comment: 'ok' }).expect(200);
+    await sc2.post(`/api/v1/config/bundles/${body.hash}/approve`, { comment: 'ok' }).expect(200);
+    // As if stored before loops were limited: five nested loops (the import refuses them today).
+    const ds = t.app.get(DataSource);
+    await ds.transaction(async (tx) => {
+      await tx.query(`SET LOCAL session_replication_role = replica`);
+      await tx.query(`UPDATE config_bundle SET files = jsonb_set(files, '{templates/case_summary.en.hbs}', to_jsonb($2::text)) WHERE hash = $1`, [
+        body.hash,
+        '{{#each forms}}{{#each forms}}{{#each forms}}{{#each forms}}{{#each forms}}x{{/each}}{{/each}}{{/each}}{{/each}}{{/each}}',
+      ]);
+    });
+    const refused = await admin.post(`/api/v1/config/bundles/${body.hash}/activate`).expect(422);
+    expect(refused.body.error.issues).toEqual([expect.objectContaining({ code: 'template_syntax' })]);
+    const active = await admin.get('/api/v1/config/bundles/active?bundle=core').expect(200);
+    expect(active.body.items[0].hash).not.toBe(body.hash);
+  });
 });

@@ -16,6 +16,7 @@ import type { Page } from '../common/pagination.js';
 import { auditActor, type Actor } from '../users/request-actor.js';
 import { ActiveConfigService } from './active-config.service.js';
 import type { BundleFiles } from './bundle-files.js';
+import { templateSourceIssues } from '../notifications/templates/handlebars-env.js';
 import { importBundleDraft, invalidBundle, type ImportResult } from './bundle-import.js';
 import { InvalidBundlesError } from './bundle-report.js';
 import { ConfigRepository, type ActiveRecord, type BundleRecord, type BundleState, type ReviewRecord } from './config.repository.js';
@@ -258,7 +259,7 @@ export class GovernanceService {
           { code: 'not_enough_approvals', path: '', message: `${approvals} of ${required} approvals.`, params: { approvals, required } },
         ]);
       }
-      const { configHash, bundleHashes, previous } = await this.checkedSet(repo, bundle.key, hash);
+      const { configHash, bundleHashes, previous } = await this.checkedSet(repo, bundle.key, hash, true);
       await repo.activate(bundle.key, hash, actor.principal.username, { action: 'activate', previous, configHash, bundleHashes, actorId: actor.principal.userId });
       if (previous && previous !== hash) await repo.setState(previous, 'superseded');
       await this.audit.record(
@@ -311,12 +312,26 @@ export class GovernanceService {
   }
 
   /** The active set with `hash` as bundle `key`: must load and compile, or nothing changes (422 with every issue). */
-  private async checkedSet(repo: ConfigRepository, key: string, hash: string): Promise<{ configHash: string; bundleHashes: Record<string, string>; previous: string | null }> {
+  /**
+   * `templates`: also check the bundle's template sources under today's rules (activation; they were checked at
+   * import, and the rules may have grown since). A rollback does not: going back must stay possible, and a template
+   * that breaks a rule fails its renders with a clear error, never the server.
+   */
+  private async checkedSet(
+    repo: ConfigRepository,
+    key: string,
+    hash: string,
+    templates = false,
+  ): Promise<{ configHash: string; bundleHashes: Record<string, string>; previous: string | null }> {
     const active = await repo.activeBundles();
     const files = await repo.files(hash);
     const set = [...active.filter((b) => b.key !== key).map((b) => b.files), files!];
     const result = loadBundles(set);
     if (!result.bundles) throw invalidBundle(result.issues, 'The bundles would not load together');
+    if (templates) {
+      const issues = templateSourceIssues(result.bundles.filter((b) => b.key === key));
+      if (issues.length > 0) throw invalidBundle(issues, 'The bundle\'s templates do not compile under the current rules');
+    }
     const compiled = compileBundles(result.bundles);
     return {
       configHash: compiled.hash,
