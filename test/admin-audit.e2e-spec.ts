@@ -80,6 +80,7 @@ describe('admin API: audit log', () => {
     ['from=2025-03-01T00:00:00Z&to=2025-02-01T00:00:00Z', '/to', 'invalid_range'],
     ['from=2025-03-01&to=2025-03-01', '/to', 'invalid_range'],
     ['pageSize=101', '/pageSize', 'too_large'],
+    ['page=100000000000000000000', '/page', 'too_large'],
     ['actor=x', '/actor', 'unknown_field'],
   ])('refuses ?%s with an issue at %s', async (query, path, code) => {
     const res = await api.get(`/api/v1/audit?${query}`).expect(400);

@@ -144,6 +144,11 @@ describe('records: attachments', () => {
     await download('worker', gbvCase, meta.id).expect(200);
     const view = await t.http().get(`${RECORDS}/case/${gbvCase.id}?module=gbv`).set('Authorization', `Bearer ${tokens.supervisor}`).expect(200);
     expect(view.body.data.other_documents).toBeUndefined();
+    // Nor does the history tell a file was added to a field they cannot read: such a change is a plain update.
+    const history = await t.http().get(`${RECORDS}/case/${gbvCase.id}/history?module=gbv`).set('Authorization', `Bearer ${tokens.supervisor}`).expect(200);
+    const actions = history.body.items.map((i: { action: string; changes: unknown[] }) => `${i.action}:${i.changes.length}`);
+    expect(actions).not.toContain('attachment_add:0');
+    expect(actions).toContain('update:0');
     const denied = await download('supervisor', gbvCase, meta.id).expect(404);
     expect(JSON.parse((denied.body as Buffer).toString('utf8')).error).toMatchObject({ code: 'not_found', message: 'No such attachment.' });
     const before = await state(gbvCase);

@@ -218,7 +218,10 @@ export class RecordsReadService {
     const items = rows.map((h) => {
       const redacted = redactChanges(disableEventChanges(h.action, h.changes), readable, subforms, identifying);
       for (const path of redacted.identifying) seen.add(path);
-      return { version: h.version, at: new Date(h.at).toISOString(), actor: h.actor, action: h.action, changes: redacted.changes };
+      // A change the caller may see none of is shown as a plain update: its action (an attachment added to a field
+      // they cannot read, say) would tell what they may not know.
+      const allHidden = h.action !== 'create' && Array.isArray(h.changes) && h.changes.length > 0 && redacted.changes.length === 0;
+      return { version: h.version, at: new Date(h.at).toISOString(), actor: h.actor, action: allHidden ? 'update' : h.action, changes: redacted.changes };
     });
     if (seen.size > 0) {
       await this.audit.record({
