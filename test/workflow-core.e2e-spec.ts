@@ -100,6 +100,10 @@ describe('workflow: transitions, approvals, flags, assignment', () => {
       const c = await newCase({ ...CASE, consent_for_services: true });
       const sup = await api.supervisor.get(`${RECORDS}/case/${c.id}/transitions`).expect(200);
       expect(sup.body.transitions[0]).toMatchObject({ key: 'start_assessment', allowed: false, blocked: [{ code: 'not_permitted' }] });
+      // The guard (consent) is not evaluated for someone who may not make the transition: no yes/no about the data.
+      const blocked = await newCase(CASE);
+      const supBlocked = await api.supervisor.get(`${RECORDS}/case/${blocked.id}/transitions`).expect(200);
+      expect(supBlocked.body.transitions[0].blocked).toEqual(sup.body.transitions[0].blocked);
       for (const who of ['otherGroupSupervisor', 'otherAgencyWorker', 'otherAgencySupervisor', 'manager', 'colleague'] as const) {
         const res = await api[who].get(`${RECORDS}/case/${c.id}/transitions`);
         expect({ who, status: res.status }).toEqual({ who, status: 404 });

@@ -209,6 +209,8 @@ export const BUNDLE_ISSUE_CODES = {
   report_unknown_disaggregation: 'report_unknown_disaggregation',
   /** A report reading a field marked `identifying` (counts over names or dates of birth single people out). */
   identifying_in_report: 'identifying_in_report',
+  /** A workflow guard reading a field marked `identifying`: whether a transition is open would tell about it. */
+  identifying_in_guard: 'identifying_in_guard',
 } as const;
 
 export type BundleIssueCode = keyof typeof BUNDLE_ISSUE_CODES;

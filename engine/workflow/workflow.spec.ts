@@ -8,7 +8,8 @@ const FIELDS = [
   { key: 'closed_on', type: 'date', label: 'Closed on' },
   { key: 'notes', type: 'textarea', label: 'Notes' },
   { key: 'total', type: 'calculated', label: 'Total', compute: { value: 1 } },
-  { key: 'rows', type: 'subform', label: 'Rows', fields: [{ key: 'n', type: 'number', label: 'N' }] },
+  { key: 'rows', type: 'subform', label: 'Rows', fields: [{ key: 'n', type: 'number', label: 'N' }, { key: 'who', type: 'text', label: 'Who', identifying: true }] },
+  { key: 'name', type: 'text', label: 'Name', identifying: true },
 ];
 
 const WORKFLOW = {
@@ -62,6 +63,7 @@ describe('workflow files: checks', () => {
     ['unknown target state', { ...WORKFLOW, transitions: [{ ...WORKFLOW.transitions[2], to: 'limbo' }] }, 'unknown_state /transitions/0/to'],
     ['unknown action', { ...WORKFLOW, transitions: [{ ...WORKFLOW.transitions[2], action: 'teleport' }] }, 'unknown_action /transitions/0/action'],
     ['unknown var in a guard', { ...WORKFLOW, transitions: [{ ...WORKFLOW.transitions[0], guard: { assert: { var: 'record.nope' }, message: 'x' } }] }, 'unknown_var_field /transitions/0/guard/assert/var'],
+    ['a guard reading an identifying field', { ...WORKFLOW, transitions: [{ ...WORKFLOW.transitions[0], guard: { assert: { in: ['Amina', { var: 'record.name' }] }, message: 'x' } }] }, 'identifying_in_guard /transitions/0/guard/assert'],
     ['unknown operator in a guard', { ...WORKFLOW, transitions: [{ ...WORKFLOW.transitions[0], guard: { assert: { log: 1 }, message: 'x' } }] }, 'unknown_operator /transitions/0/guard/assert/log'],
     ['approval not declared', { ...WORKFLOW, approvals: [] }, 'unknown_approval /transitions/0/effects/requestApproval'],
     ['field that does not exist', { ...WORKFLOW, transitions: [{ ...WORKFLOW.transitions[2], effects: { setFields: { ghost: 1 } } }] }, 'unknown_field /transitions/0/effects/setFields/ghost'],

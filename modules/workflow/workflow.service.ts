@@ -101,7 +101,11 @@ export class WorkflowService {
           code: 'not_permitted',
           message: `Your role does not allow "${action}" on this record.`,
         }));
-        for (const b of wf.blocks(t, record, ctx)) blocked.push({ code: b.code, message: b.message, ...(b.approval === undefined ? {} : { approval: b.approval }) });
+        // Guards and approvals are looked at only for a transition the caller may make: a guard reads fields, and its
+        // outcome told to someone who may not even make the transition would be a yes/no answer about them.
+        if (blocked.length === 0) {
+          for (const b of wf.blocks(t, record, ctx)) blocked.push({ code: b.code, message: b.message, ...(b.approval === undefined ? {} : { approval: b.approval }) });
+        }
         return { key: t.key, label: wf.transitionLabel(t.key, p.locale), to: t.to, toLabel: wf.stateLabel(t.to, p.locale), allowed: blocked.length === 0, blocked };
       });
       const approvals = wf.approvals.map((a): ApprovalOption => {

@@ -78,7 +78,16 @@ function checkWorkflow(ctx: CheckContext, bundle: ParsedBundle, file: string, de
     if (t.from !== '*') t.from.forEach((from, j) => state(check, from, `${at}/from/${j}`));
     state(check, t.to, `${at}/to`);
     if (!isRecordAction(t.action)) ctx.report(bundle, file, `${at}/action`, 'unknown_action', `"${t.action}" is not a record action (docs/permissions.md).`);
-    if (t.guard !== undefined) checkLogicAt(ctx, bundle, file, env, t.guard.assert, `${at}/guard/assert`, undefined);
+    if (t.guard !== undefined) {
+      // Whether a transition is open is shown to everyone who may make it: a guard never reads identifying data.
+      for (const ref of checkLogicAt(ctx, bundle, file, env, t.guard.assert, `${at}/guard/assert`, undefined)) {
+        const def = ref.subform === undefined ? ns?.fields.get(ref.field)?.def : ns?.subforms.get(ref.subform)?.get(ref.field)?.def;
+        const parent = ref.subform === undefined ? undefined : ns?.fields.get(ref.subform)?.def;
+        if (def?.identifying === true || parent?.identifying === true) {
+          ctx.report(bundle, file, `${at}/guard/assert`, 'identifying_in_guard', `The guard reads the identifying field "${ref.subform === undefined ? ref.field : `${ref.subform}.${ref.field}`}": whether the transition is open would tell about it.`);
+        }
+      }
+    }
     if (t.requiresApproval !== undefined && !approvals.has(t.requiresApproval)) {
       ctx.report(bundle, file, `${at}/requiresApproval`, 'unknown_approval', `"${t.requiresApproval}" is not an approval of this workflow.`);
     }
