@@ -274,6 +274,18 @@ describe('workflow: transitions, approvals, flags, assignment', () => {
     });
   });
 
+  describe('approvals and problems the record had already', () => {
+    it('a supervisor approves a closure although a field they cannot read was already too long; nothing about it is told', async () => {
+      const c = await newCase({ ...CASE, ...CHECKLIST }, 'implementation');
+      // Kept from before a limit was tightened: the name holds more than its 200 characters.
+      await ds.query(`UPDATE record SET data = jsonb_set(data, '{name}', to_jsonb(repeat('x', 300))) WHERE id = $1`, [c.id]);
+      await api.worker.post(`${RECORDS}/case/${c.id}/transitions/request_closure`).expect(200);
+      const approved = await api.supervisor.post(`${RECORDS}/case/${c.id}/approvals/gbv_closure`, { action: 'approve' });
+      expect([approved.status, JSON.stringify(approved.body).includes('/data/name')]).toEqual([200, false]);
+      expect((await row(c.id)).status).toBe('closed');
+    });
+  });
+
   describe('flags', () => {
     it('flag with reason and date, listable and filterable; resolved only by whoever raised it', async () => {
       const c = await newCase();

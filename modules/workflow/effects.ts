@@ -1,5 +1,5 @@
 import type { ApprovalEffects, CompiledRecordType, CompiledWorkflow, ProcessContext, TransitionEffects } from '../../engine/index.js';
-import { HavenError } from '../common/errors.js';
+import { HavenError, type Issue } from '../common/errors.js';
 import { diffData, nextFieldVersions, type FieldChange } from '../records/merge.js';
 import type { RecordRow } from '../records/record.types.js';
 import { mergeShape } from '../records/write-access.js';
@@ -23,6 +23,7 @@ export function applySetFields(
   effects: TransitionEffects | ApprovalEffects | undefined,
   row: RecordRow,
   ctx: ProcessContext,
+  readable: ReadonlySet<string>,
 ): DataEffect | undefined {
   if (effects?.setFields === undefined) return undefined;
   const { values, failed } = wf.fieldValues(effects, row.data, ctx);
@@ -37,12 +38,19 @@ export function applySetFields(
   const retired: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(row.data)) (rt.field(key) === undefined ? retired : current)[key] = value;
   const result = rt.process({ ...current, ...values }, ctx, { supplied: Object.keys(values) });
-  if (result.issues.length > 0) {
-    throw new HavenError(
-      'conflict',
-      'The fields the workflow sets would leave the record invalid: nothing was written.',
-      result.issues.map((issue) => ({ code: issue.code, path: `/data${issue.path}`, message: issue.message })),
-    );
+  // Only what the effect brings counts: a problem the record had already (a value kept from before a limit was
+  // tightened) is its owner's to fix, and must not block a supervisor's decision forever.
+  const before = new Set(rt.process(current, ctx, { supplied: [] }).issues.map((issue) => `${issue.code}@${issue.path}`));
+  const caused = result.issues.filter((issue) => !before.has(`${issue.code}@${issue.path}`));
+  if (caused.length > 0) {
+    // Problems in fields the caller cannot read are told without naming them (path, value or limit).
+    const seen = (path: string): boolean => {
+      const [head, , field] = path.split('/').slice(1);
+      return head !== undefined && readable.has(head) && (field === undefined || readable.has(`${head}.${field}`));
+    };
+    const issues: Issue[] = caused.filter((issue) => seen(issue.path)).map((issue) => ({ code: issue.code, path: `/data${issue.path}`, message: issue.message }));
+    if (issues.length < caused.length) issues.push({ code: 'record_invalid', path: '', message: 'The record would have problems in fields you cannot see; its owner must fix them first.' });
+    throw new HavenError('conflict', 'The fields the workflow sets would leave the record invalid: nothing was written.', issues);
   }
   const data = { ...result.data, ...retired };
   const changes = diffData(row.data, data, mergeShape(rt).subforms);

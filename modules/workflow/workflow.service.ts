@@ -152,7 +152,7 @@ export class WorkflowService {
         );
       }
       const effects = transition.effects;
-      const data = applySetFields(rt, wf, effects, row, ctx);
+      const data = applySetFields(rt, wf, effects, row, ctx, p.ability.readableFields(row.module, row.recordType, factsOf(row)));
       const changes: FieldChange[] = [{ path: '$status', from: row.status, to: transition.to, transition: key, ...(input.comment === undefined ? {} : { comment: input.comment }) } as FieldChange];
       const requested = effects?.requestApproval;
       if (requested !== undefined) {
@@ -264,7 +264,7 @@ export class WorkflowService {
     }
     const effects = decision === 'approved' ? approval.onApprove : approval.onReject;
     const ctx = processContext(p);
-    const data = applySetFields(rt, wf, effects, row, ctx);
+    const data = applySetFields(rt, wf, effects, row, ctx, p.ability.readableFields(row.module, row.recordType, factsOf(row)));
     const changes: FieldChange[] = [
       { path: `$approval/${approval.key}`, from: 'pending', to: decision, ...(input.comment === undefined ? {} : { comment: input.comment }) } as FieldChange,
     ];
