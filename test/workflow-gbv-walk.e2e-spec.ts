@@ -154,6 +154,18 @@ describe('workflow walk: a GBV case from registration to reopening', () => {
     const approvals = await worker.get(`${RECORDS}/case/${caseId}/approvals`).expect(200);
     expect(approvals.body.items.map((a: { type: string; status: string }) => `${a.type}:${a.status}`)).toEqual(['action_plan:approved', 'gbv_closure:approved']);
   });
+
+  it('8. after reopening, the new action plan needs its own approval: the earlier one no longer counts', async () => {
+    await fire(worker, 'start_assessment').expect(200);
+    await fire(worker, 'start_action_plan').expect(200);
+    const blocked = await fire(worker, 'start_implementation').expect(409);
+    expect(blocked.body.error.issues.map((i: { code: string }) => i.code)).toEqual(['approval_required']);
+    const history = await worker.get(`${RECORDS}/case/${caseId}/history`).expect(200);
+    expect(history.body.items.at(-1).changes).toContainEqual({ path: '$approval/action_plan', from: 'approved', to: 'cancelled' });
+    await decide(worker, 'action_plan', { action: 'request', comment: 'revised plan' }).expect(200);
+    await decide(supervisor, 'action_plan', { action: 'approve', comment: 'approved again' }).expect(200);
+    await fire(worker, 'start_implementation').expect(200);
+  });
 });
 
 describe('workflow walk: a CP case through CPIMS+ stages', () => {

@@ -96,6 +96,11 @@ export class WorkflowRepository {
     return latest;
   }
 
+  /** A decided request made stale by the record entering its stage again (`cancelled`: it no longer counts). */
+  async cancelApproval(tx: EntityManager, approvalId: string): Promise<void> {
+    await tx.query(`UPDATE record_approval SET status = 'cancelled' WHERE id = $1 AND status IN ('approved', 'rejected')`, [approvalId]);
+  }
+
   /** A pending request; the partial unique index refuses a second one of the same type (23505). */
   async requestApproval(tx: EntityManager, recordId: string, type: string, userId: string, comment: string | null): Promise<string> {
     const rows: { id: string }[] = await tx.query(

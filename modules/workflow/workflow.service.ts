@@ -160,6 +160,15 @@ export class WorkflowService {
         await this.repo.requestApproval(tx, row.id, requested, p.userId, input.comment ?? null);
         changes.push({ path: `$approval/${requested}`, from: latest.get(requested)?.status ?? null, to: 'pending' });
       }
+      // Entering the stage where an approval is asked for makes an earlier decision on it stale: a case reopened and
+      // taken back to its action plan needs the new plan approved, not the old one.
+      for (const a of wf.approvals) {
+        const prior = latest.get(a.key);
+        if (a.key === requested || a.requestIn?.includes(transition.to) !== true || row.status === transition.to) continue;
+        if (prior === undefined || (prior.status !== 'approved' && prior.status !== 'rejected')) continue;
+        await this.repo.cancelApproval(tx, prior.id);
+        changes.push({ path: `$approval/${a.key}`, from: prior.status, to: 'cancelled' } as FieldChange);
+      }
       changes.push(...(data?.changes ?? []));
       const saved = await this.events.apply(
         tx,
