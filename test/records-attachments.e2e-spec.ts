@@ -139,6 +139,23 @@ describe('records: attachments', () => {
     expect(got.headers['content-type']).toBe('image/png');
   });
 
+  it('a PATCH based on a version before someone else\'s upload, sending back the files it read, is a conflict (not a refusal)', async () => {
+    const record = await newRecord(ds, { module: 'gbv', recordType: 'case', owner: users.worker.id, data: { survivor_code_no: 'ATT-2', sex: 'female' } });
+    await upload('worker', record, { bytes: PDF, name: 'first.pdf', type: 'application/pdf' }, { field: 'other_documents' }).expect(201);
+    const read = await t.http().get(`${RECORDS}/case/${record.id}?module=gbv`).set('Authorization', `Bearer ${tokens.worker}`).expect(200);
+    await upload('worker', record, { bytes: PDF, name: 'second.pdf', type: 'application/pdf' }, { field: 'other_documents' }).expect(201);
+    const stale = await t.http().patch(`${RECORDS}/case/${record.id}`).set('Authorization', `Bearer ${tokens.worker}`)
+      .send({ version: read.body.version, data: { other_documents: read.body.data.other_documents, occupation: 'Teacher' } });
+    expect([stale.status, stale.body.error.code, Object.keys(stale.body.error.details.fields)]).toEqual([409, 'version_conflict', ['other_documents']]);
+    // Sending back what is stored now is no change; sending other metadata is still refused.
+    const now = await t.http().get(`${RECORDS}/case/${record.id}?module=gbv`).set('Authorization', `Bearer ${tokens.worker}`).expect(200);
+    await t.http().patch(`${RECORDS}/case/${record.id}`).set('Authorization', `Bearer ${tokens.worker}`)
+      .send({ version: now.body.version, data: { other_documents: now.body.data.other_documents, occupation: 'Teacher' } }).expect(200);
+    const forged = await t.http().patch(`${RECORDS}/case/${record.id}`).set('Authorization', `Bearer ${tokens.worker}`)
+      .send({ version: now.body.version + 1, data: { other_documents: [] } });
+    expect([forged.status, forged.body.error.issues[0].code]).toEqual([400, 'attachment_not_writable']);
+  });
+
   it('a supervisor (no identifying fields) neither sees the document field nor downloads its files; nor can they upload', async () => {
     const { body: meta } = await upload('worker', gbvCase, { bytes: PDF, name: 'letter.pdf', type: 'application/pdf' }, { field: 'other_documents' }).expect(201);
     await download('worker', gbvCase, meta.id).expect(200);

@@ -9,7 +9,7 @@ import { logger } from '../common/logger.js';
 import { ActiveConfigService } from '../config/active-config.service.js';
 import { auditActor, type Actor } from '../users/request-actor.js';
 import { DISABLED_PATH } from './history-view.js';
-import { diffData, mergePatch, nextFieldVersions, sideEffectConflicts, type RecordData } from './merge.js';
+import { changedSince, diffData, mergePatch, nextFieldVersions, sideEffectConflicts, type RecordData } from './merge.js';
 import { recordView } from './record-view.js';
 import { factsOf, type RecordRow, type RecordView } from './record.types.js';
 import type { CreateRecordInput, UpdateRecordInput } from './records.dto.js';
@@ -191,7 +191,17 @@ export class RecordsService {
       const patch = withRowIds(input.data, shape.subforms, randomUUID);
       const unwritable = unwritableFields(rt, patch, row.data, access);
       if (unwritable.length > 0) denial.reason = 'fields';
-      const refused = withAttachmentWrites(unwritable, attachmentWrites(rt, patch, row.data));
+      // An attachment value other than the stored one is refused, unless the field changed since the edit's base (an
+      // upload or removal meanwhile): then it is what the client had, and the merge below answers with a conflict.
+      const changedAttachment = (pointer: string): boolean => {
+        const [key, index, child] = pointer.split('/').slice(2);
+        if (key === undefined) return false;
+        if (index === undefined || child === undefined) return changedSince(row.fieldVersions, key, input.baseVersion);
+        const rows = patch[key];
+        const rowId = Array.isArray(rows) ? (rows[Number(index)] as { _id?: unknown } | undefined)?._id : undefined;
+        return typeof rowId === 'string' && changedSince(row.fieldVersions, `${key}/${rowId}/${child}`, input.baseVersion);
+      };
+      const refused = withAttachmentWrites(unwritable, attachmentWrites(rt, patch, row.data).filter((issue) => !changedAttachment(issue.path)));
       const merged = mergePatch({ stored: row.data, fieldVersions: row.fieldVersions, baseVersion: input.baseVersion, patch }, shape);
       const shapeIssues = merged.issues.map((issue) => ({ ...issue, path: `/data${issue.path}` }));
       if (refused.length > 0 || shapeIssues.length > 0) throw HavenError.validation(allIssues(refused, shapeIssues), 'The change is not valid: nothing was written.');
