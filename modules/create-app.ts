@@ -42,7 +42,8 @@ export async function createApp(runtime: HavenRuntime): Promise<NestExpressAppli
       .setDescription(
         'Case management for GBV and child-protection services. All routes live under `/api/v1` and speak JSON. ' +
           'Errors: `{ "error": { "code", "message", "issues": [{ "code", "path", "message" }], "requestId" } }`; ' +
-          'issue paths are JSON pointers from the body root. 404 covers both "missing" and "not yours to see".',
+          'issue paths are JSON pointers from the body root. 404 covers both "missing" and "not yours to see". ' +
+          'Text a database cannot store (NUL, unpaired UTF-16 surrogates) anywhere in a JSON body is a 400 `invalid_character` at its pointer.',
       )
       .setVersion(HAVEN_VERSION)
       .setLicense('AGPL-3.0', 'https://www.gnu.org/licenses/agpl-3.0.html')
