@@ -40,8 +40,12 @@ export function applySetFields(
   const result = rt.process({ ...current, ...values }, ctx, { supplied: Object.keys(values) });
   // Only what the effect brings counts: a problem the record had already (a value kept from before a limit was
   // tightened) is its owner's to fix, and must not block a supervisor's decision forever.
-  const before = new Set(rt.process(current, ctx, { supplied: [] }).issues.map((issue) => `${issue.code}@${issue.path}`));
-  const caused = result.issues.filter((issue) => !before.has(`${issue.code}@${issue.path}`));
+  // A problem counts as the record's own only when the stored record has exactly it (code, place and details) and it
+  // is not on a field the effect sets; a record the engine cannot process at all is never written.
+  const key = (issue: { code: string; path: string; params?: unknown }): string => `${issue.code}@${issue.path}@${JSON.stringify(issue.params ?? null)}`;
+  const before = new Set(rt.process(current, ctx, { supplied: [] }).issues.map(key));
+  const set = new Set(Object.keys(values));
+  const caused = result.issues.filter((issue) => issue.code === 'unprocessable' || !before.has(key(issue)) || set.has(issue.path.split('/')[1] ?? ''));
   if (caused.length > 0) {
     // Problems in fields the caller cannot read are told without naming them (path, value or limit).
     const seen = (path: string): boolean => {

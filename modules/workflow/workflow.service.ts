@@ -164,7 +164,8 @@ export class WorkflowService {
       // taken back to its action plan needs the new plan approved, not the old one.
       for (const a of wf.approvals) {
         const prior = latest.get(a.key);
-        if (a.key === requested || a.requestIn?.includes(transition.to) !== true || row.status === transition.to) continue;
+        // Entering the stage: from a state outside the approval's `requestIn` into one of them.
+        if (a.key === requested || a.requestIn?.includes(transition.to) !== true || a.requestIn.includes(row.status)) continue;
         if (prior === undefined || (prior.status !== 'approved' && prior.status !== 'rejected')) continue;
         await this.repo.cancelApproval(tx, prior.id);
         changes.push({ path: `$approval/${a.key}`, from: prior.status, to: 'cancelled' } as FieldChange);
