@@ -120,9 +120,7 @@ export class AuthService {
 
   async secondFactor(principal: Principal, code: string, meta: RequestMeta) {
     const username = principal.username.toLowerCase();
-    const verdict = await checkLoginThrottle(this.ds.manager, username, meta.clientIp, this.settings().loginThrottling);
-    if (verdict.kind !== 'allowed') throw new HavenError('rate_limited', 'Too many failed attempts. Try again later.', [], { retryAfterSeconds: verdict.retryAfterSeconds });
-    if (verdict.delayMs > 0) await new Promise((r) => setTimeout(r, verdict.delayMs));
+    await this.reauthThrottle(principal, meta);
     const ok = await this.checkSecondFactor(principal.userId, principal.username, code);
     if (!ok) {
       await recordLoginAttempt(this.ds.manager, username, meta.clientIp, false);

@@ -7,6 +7,7 @@ import { auditActor, type Actor } from '../users/request-actor.js';
 import { planExport } from './export-request.js';
 import { ExportQueue } from './export-queue.js';
 import { ExportsRepository, type ExportJobRow } from './exports.repository.js';
+import { UUID } from '../common/uuid.js';
 
 export interface ExportJobView {
   id: string;
@@ -32,7 +33,6 @@ export interface ExportJobView {
   expiresAt: string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const noExport = () => HavenError.notFound('No such export.');
 
 export function jobView(job: ExportJobRow): ExportJobView {

@@ -14,6 +14,7 @@ import { auditActor, type Actor } from '../users/request-actor.js';
 import { documentDirection, printedForms } from './document-context.js';
 import { PdfRenderer } from './pdf-renderer.js';
 import type { PrintQuery } from './print.dto.js';
+import { UUID } from '../common/uuid.js';
 
 export type PrintFormat = 'html' | 'pdf';
 
@@ -25,8 +26,6 @@ export interface PrintedDocument {
   /** Without extension. */
   filename: string;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface ReferralRow {
   id: string;

@@ -6,11 +6,11 @@ import { ActiveConfigService } from '../config/active-config.service.js';
 import { auditActor, type Actor } from '../users/request-actor.js';
 import { factsOf, RECORD_COLUMNS, toRecordRow, type RecordRow, type RecordView } from './record.types.js';
 import { RecordsService } from './records.service.js';
+import { UUID } from '../common/uuid.js';
 
 /** The field map of a module that says which case fields an incident made from the case starts with. */
 const FIELD_MAP = 'case_to_incident';
 const LINK_KIND = 'incident_from_case';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface IncidentFromCaseInput {
   module: string;

@@ -15,6 +15,7 @@ import { RecordIndexes } from './record-indexes.js';
 import { includesIdentifying, recordView } from './record-view.js';
 import { factsOf, RECORD_COLUMNS, toRecordRow, type RecordRow, type RecordView } from './record.types.js';
 import { scopeSql, SqlParams } from './scope-sql.js';
+import { UUID } from '../common/uuid.js';
 
 export interface RecordPage {
   items: RecordView[];
@@ -32,7 +33,6 @@ export interface HistoryEntry {
   changes: HistoryChange[];
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const KEY = /^[a-z][a-z0-9_]{0,62}$/;
 
 /** The data fields a list query filters, sorts or searches on (`<key>` or `<subform>.<key>`). */

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { FieldChange } from './merge.js';
 import { RECORD_COLUMNS, type RecordRow, toRecordRow } from './record.types.js';
+import { UUID } from '../common/uuid.js';
 
 /**
  * SQL of the record write path. Each change is one statement that writes the record row, its `record_history`
@@ -119,8 +120,6 @@ const SET_DISABLED = `
     SELECT $4, $7, 'record.' || $5, 'record', r.id::text, $8, $9, $10::jsonb FROM r
   )
   SELECT ${RECORD_COLUMNS} FROM r JOIN app_user o ON o.id = r.owner_id`;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class RecordsRepository {

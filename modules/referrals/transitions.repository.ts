@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { RECORD_COLUMNS, toRecordRow, type RecordRow } from '../records/record.types.js';
+import { UUID } from '../common/uuid.js';
 
 /**
  * SQL of referrals, transfers and transfer requests (`record_transition`), the shares they grant (`record_share`)
@@ -92,8 +93,6 @@ function toRow(r: Record<string, unknown>): TransitionRow {
     revokedAt: date(r.revoked_at),
   };
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Which timestamp column a new status sets. */
 const STAMP: Partial<Record<TransitionStatus, string>> = {

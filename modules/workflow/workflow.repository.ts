@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AbilityUser, ApprovalStatus } from '../../engine/index.js';
 import { RECORD_COLUMNS, toRecordRow, type RecordRow } from '../records/record.types.js';
+import { UUID } from '../common/uuid.js';
 
 /** One row of `record_approval` as the API shows it (usernames, not ids). */
 export interface ApprovalRow {
@@ -64,7 +65,6 @@ function toCandidate(r: Record<string, unknown>): CandidateUser {
  * SQL of approvals, assignments and the people they involve. Every call takes the caller's transaction: the record
  * row is locked first (RecordsRepository.lock), so what is read here cannot change before the change commits.
  */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class WorkflowRepository {

@@ -15,6 +15,7 @@ import { AttachmentsRepository, type StoredAttachment } from './attachments.repo
 import { cleanFileName } from './file-name.js';
 import { checkUpload } from './sniff.js';
 import type { UploadedBytes } from './upload.interceptor.js';
+import { UUID } from '../../common/uuid.js';
 
 /** The metadata of one file, as the record's data holds it under the attachment field. */
 export interface AttachmentMeta {
@@ -33,7 +34,6 @@ export interface UploadInput {
   file: UploadedBytes | undefined;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_DESCRIPTION = 1000;
 const TEXT_PARTS = new Set(['field', 'description']);
 
