@@ -5,12 +5,14 @@
  * connections), demo users from the seed library, 16 clients each signed in as its own GBV caseworker, each
  * posting realistic incidents (engine-valid, from the seed library) one after the other for `--seconds`. The
  * baseline writes the same rows with raw `pg` from 16 connections: the record, its create history row and its
- * audit row in one transaction per record (one statement, as the write path does), with no HTTP, no session,
- * no ability and no engine. Baseline, Haven, baseline again; the ratio uses the mean of the two baselines.
+ * audit row in one transaction per record (one statement each, as the issue's baseline asks: Haven's write path
+ * groups creates that queue into one statement), with no HTTP, no session, no ability and no engine. Baseline, Haven, baseline again; the ratio uses the mean of the two baselines.
  *
  * CPU per create is the server's own CPU time (Linux /proc: the process and, with `HAVEN_WORKERS` > 1, its worker
  * processes) over the Haven phase divided by the creates; the database's CPU is not included. The server inherits
- * the environment, so `HAVEN_WORKERS=2 npm run bench:create …` measures a cluster of two workers.
+ * the environment, so `HAVEN_WORKERS=2 npm run bench:create …` measures a cluster of two workers. Creates per
+ * commit: the Haven phase's records over the distinct transactions that wrote them (`xmin`), i.e. how many creates
+ * the group commit put in one statement on average.
  *
  * Run: `npm run bench:create [-- --db embedded|postgres|both] [--seconds 15] [--clients 16] [--server <main.js>]`
  * (`--server`: another build of the server, e.g. a copy of an earlier revision's `dist/modules/main.js`; it must
@@ -104,6 +106,8 @@ interface Result {
   readonly haven: Phase;
   readonly baselines: readonly Phase[];
   readonly cpuPerCreate?: number;
+  /** Records of the Haven phase per transaction that wrote them (group commit: several creates share one). */
+  readonly perCommit: number;
 }
 
 async function benchmark(kind: DatabaseKind, log: (line: string) => void): Promise<Result> {
@@ -156,6 +160,9 @@ async function benchmark(kind: DatabaseKind, log: (line: string) => void): Promi
     const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
     // Warm-up: the first requests compile the policy, open connections and JIT the hot path.
     await Promise.all(tokens.map((t, i) => post(agent, haven.port, t, `{"module":"gbv","data":${bodies[i]!.json}}`)));
+    const marker = new pg.Client({ connectionString: url });
+    await marker.connect();
+    const [{ since }] = (await marker.query(`SELECT max(created_at) AS since FROM record`)).rows as { since: Date }[];
     const cpuBefore = cpuMs(haven.child.pid);
     const viaHaven = await drive(CLIENTS, SECONDS, async (client, i) => {
       const status = await post(agent, haven.port, tokens[client]!, `{"module":"gbv","data":${bodies[i % BODIES]!.json}}`);
@@ -163,6 +170,8 @@ async function benchmark(kind: DatabaseKind, log: (line: string) => void): Promi
     });
     const cpuAfter = cpuMs(haven.child.pid);
     agent.destroy();
+    const [made] = (await marker.query(`SELECT count(*)::int AS n, count(DISTINCT xmin::text)::int AS tx FROM record WHERE created_at > coalesce($1::timestamptz, '-infinity')`, [since])).rows as { n: number; tx: number }[];
+    await marker.end();
     log(`  Haven: ${fmt(viaHaven.creates / viaHaven.seconds)}/s (${viaHaven.failures} failed)`);
 
     const after = await baseline();
@@ -173,6 +182,7 @@ async function benchmark(kind: DatabaseKind, log: (line: string) => void): Promi
       version,
       haven: viaHaven,
       baselines: [before, after],
+      perCommit: made!.tx > 0 ? made!.n / made!.tx : 0,
       ...(cpuBefore !== undefined && cpuAfter !== undefined && viaHaven.creates > 0 ? { cpuPerCreate: (cpuAfter - cpuBefore) / viaHaven.creates } : {}),
     };
   } finally {
@@ -186,14 +196,14 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   for (const kind of databaseKinds()) results.push(await benchmark(kind, (line) => console.error(line)));
   console.log(`\n${machine()}; ${CLIENTS} clients, ${SECONDS} s per phase, GBV incidents of about 3 KB.\n`);
-  console.log('| database | Haven creates/s | baseline creates/s (before / after) | Haven ÷ baseline | Haven latency p50 / p95 ms | server CPU ms per create | failed |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| database | Haven creates/s | baseline creates/s (before / after) | Haven ÷ baseline | Haven latency p50 / p95 ms | server CPU ms per create | creates per commit | failed |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of results) {
     const rate = (p: Phase) => p.creates / p.seconds;
     const base = (rate(r.baselines[0]!) + rate(r.baselines[1]!)) / 2;
     console.log(
       `| ${r.kind} (PostgreSQL ${r.version}) | ${fmt(rate(r.haven))} | ${fmt(base)} (${fmt(rate(r.baselines[0]!))} / ${fmt(rate(r.baselines[1]!))}) | ${((rate(r.haven) / base) * 100).toFixed(0)}% | ` +
-        `${ms(r.haven.latency.p50)} / ${ms(r.haven.latency.p95)} | ${r.cpuPerCreate === undefined ? 'n/a' : r.cpuPerCreate.toFixed(2)} | ${r.haven.failures} |`,
+        `${ms(r.haven.latency.p50)} / ${ms(r.haven.latency.p95)} | ${r.cpuPerCreate === undefined ? 'n/a' : r.cpuPerCreate.toFixed(2)} | ${r.perCommit.toFixed(1)} | ${r.haven.failures} |`,
     );
   }
 }
