@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
+import pg from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { ActiveConfigService } from '../modules/config/active-config.service.js';
 import { RecordsRepository, type AuditContext, type NewRecord } from '../modules/records/records.repository.js';
@@ -142,6 +143,34 @@ describe('records: creates committed together', () => {
     expect((await stored(c!.id)).row.data).toEqual({ occupation: 'twice 1' });
     expect(await ds.query(`SELECT count(*)::int AS n FROM record WHERE short_id = $1`, [twice])).toEqual([{ n: 1 }]);
     expect(await ds.query(`SELECT count(*)::int AS n FROM record_history WHERE record_id = $1`, [taken.id])).toEqual([{ n: 0 }]);
+  });
+
+  it('statements whose connections die while they wait are failed, never retried: nothing is stored twice or later', async () => {
+    const owner = workers[0]!;
+    const locker = new pg.Client({ connectionString: t.db.url });
+    await locker.connect();
+    const waiting = `SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%jsonb_to_recordset%' AND pid <> pg_backend_pid()`;
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE record IN SHARE MODE'); // inserts wait for it
+      const tags = Array.from({ length: 5 }, (_, i) => `killed ${i} ${randomUUID()}`);
+      const outcomes = tags.map((tag) =>
+        insert(owner, { occupation: tag }).then(
+          () => 'stored',
+          (err: pg.DatabaseError) => `${err.severity} ${err.code}`,
+        ),
+      );
+      // Two statements at once, then (once they count as stalled) the other three together.
+      for (let i = 0; i < 500 && (await ds.query(waiting)).length < 3; i++) await sleep(20);
+      expect(await ds.query(waiting)).toHaveLength(3);
+      await ds.query(`SELECT pg_terminate_backend(pid) FROM (${waiting}) w`);
+      expect(await Promise.all(outcomes)).toEqual(Array(5).fill('FATAL 57P01'));
+      await locker.query('ROLLBACK');
+      await sleep(100);
+      expect(await ds.query(`SELECT count(*)::int AS n FROM record WHERE data->>'occupation' = ANY($1)`, [tags])).toEqual([{ n: 0 }]);
+    } finally {
+      await locker.end();
+    }
   });
 
   it("inside a caller's transaction a create is part of it: rolled back, nothing of it stays", async () => {

@@ -9,11 +9,14 @@ import pg from 'pg';
  * them, and no more than `maxBytes` of payload unless one write alone is larger). Every write of a statement is
  * committed or none is: the caller of each is answered only after the statement's commit.
  *
- * When the database refuses a statement of several writes (an error answer from the server: the statement's
- * transaction was rolled back, nothing of it is stored), each write is tried again on its own, so one refused write
- * fails alone and the others still land. A failure without such an answer (the connection broke: whether the commit
- * happened is unknown) is passed to every caller of that statement and never retried, so nothing can be written
- * twice.
+ * When the database refuses a statement of several writes (an error answer of severity ERROR: the statement's
+ * transaction was rolled back, nothing of it is stored), each write is tried again on its own, one after the other,
+ * so one refused write fails alone and the others still land. Any other failure (the connection broke, the server
+ * shut down or hit a system error: whether the commit happened is unknown) is passed to every caller of that
+ * statement and never retried, so nothing can be written twice.
+ *
+ * A statement still running after `stallMs` stops counting against `maxInFlight` (it is waiting on a lock or a
+ * dead connection), so it cannot hold back the writes behind it; the pool's size remains the bound.
  */
 export interface GroupCommitOptions<T, R> {
   /** Writes the items in one statement; the results are in the items' order. */
@@ -23,6 +26,7 @@ export interface GroupCommitOptions<T, R> {
   readonly maxInFlight: number;
   readonly maxItems: number;
   readonly maxBytes: number;
+  readonly stallMs: number;
 }
 
 interface Pending<T, R> {
@@ -57,9 +61,18 @@ export class GroupCommit<T, R> {
     while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
       const batch = this.take();
       this.inFlight++;
-      void this.send(batch).finally(() => {
+      let counted = true;
+      const release = () => {
+        if (!counted) return;
+        counted = false;
         this.inFlight--;
         this.pump();
+      };
+      const stalled = setTimeout(release, this.options.stallMs);
+      stalled.unref();
+      void this.send(batch).finally(() => {
+        clearTimeout(stalled);
+        release();
       });
     }
   }
@@ -77,26 +90,48 @@ export class GroupCommit<T, R> {
     return this.queue.splice(0, count);
   }
 
+  /** Settles every write of the batch; never rejects. */
   private async send(batch: readonly Pending<T, R>[]): Promise<void> {
+    let err: unknown;
     try {
-      const results = await this.options.run(batch.map((p) => p.item));
-      if (results.length !== batch.length) throw new Error(`group commit: ${results.length} results for ${batch.length} writes`);
+      const results = await this.runNow(batch.map((p) => p.item));
       batch.forEach((p, i) => p.resolve(results[i]!));
-    } catch (err) {
-      if (batch.length === 1 || !refusedByDatabase(err)) {
-        for (const p of batch) p.reject(err);
-        return;
-      }
-      // The database refused the statement as a whole: nothing of it was stored. Each write again, on its own.
-      await Promise.all(batch.map((p) => this.options.run([p.item]).then((r) => p.resolve(r[0]!), p.reject)));
+      return;
+    } catch (e) {
+      err = e;
     }
+    if (batch.length === 1 || !refusedByDatabase(err)) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    // The database refused the statement as a whole: nothing of it was stored. Each write again, on its own.
+    for (const p of batch) {
+      try {
+        p.resolve((await this.runNow([p.item]))[0]!);
+      } catch (e) {
+        p.reject(e);
+      }
+    }
+  }
+
+  /** `run`, with a throw turned into a rejection and the answer's length checked. */
+  private async runNow(items: readonly T[]): Promise<readonly R[]> {
+    const results = await this.options.run(items);
+    if (results.length !== items.length) throw new Error(`group commit: ${results.length} results for ${items.length} writes`);
+    return results;
   }
 }
 
 /**
- * An error the server answered with (SQLSTATE): the statement failed and, outside an explicit transaction, its
- * implicit transaction was rolled back. Anything else (a socket error, a closed connection) leaves the outcome unknown.
+ * An error the server answered with at severity ERROR (SQLSTATE): the statement failed and, outside an explicit
+ * transaction, its implicit transaction was rolled back. Not: FATAL or PANIC answers, connection exceptions (08),
+ * operator intervention such as a shutdown (57P), system errors (58) and internal errors (XX), which may come after
+ * a commit; nor anything without an answer (a socket error, a closed connection): the outcome is unknown then.
+ * (The severity compared is the server's word for it, English unless its `lc_messages` says otherwise: on a server
+ * answering in another language no statement counts as refused, and a group fails as a whole — the safe side.)
  */
 export function refusedByDatabase(err: unknown): boolean {
-  return err instanceof pg.DatabaseError && typeof err.code === 'string' && !err.code.startsWith('08');
+  if (!(err instanceof pg.DatabaseError) || err.severity !== 'ERROR' || typeof err.code !== 'string') return false;
+  const code = err.code;
+  return !(code.startsWith('08') || code.startsWith('57P') || code.startsWith('58') || code.startsWith('XX'));
 }

@@ -109,6 +109,8 @@ const INSERT_RECORDS_STATEMENT = 'haven_records_insert';
 const CREATE_STATEMENTS_IN_FLIGHT = 2;
 const CREATES_PER_STATEMENT = 64;
 const CREATE_STATEMENT_BYTES = 4 * 1024 * 1024;
+/** A create statement still running after this long (a lock wait, a dead connection) lets the next one start. */
+const CREATE_STATEMENT_STALL_MS = 2000;
 
 /** One row of `INSERT_RECORDS`, as JSON text; `shortId` to match the answer. */
 interface NewRow {
@@ -225,6 +227,7 @@ export class RecordsRepository {
     maxInFlight: CREATE_STATEMENTS_IN_FLIGHT,
     maxItems: CREATES_PER_STATEMENT,
     maxBytes: CREATE_STATEMENT_BYTES,
+    stallMs: CREATE_STATEMENT_STALL_MS,
   });
 
   /**
