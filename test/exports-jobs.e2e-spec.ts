@@ -152,6 +152,15 @@ describe('exports: jobs, formats, privacy', () => {
     expect(await ds.query(`SELECT count(*)::int AS n FROM export_job`)).toEqual(before);
   });
 
+  it('refuses prototype keys in a filter instead of dropping the filter (which exported everything)', async () => {
+    const before = await ds.query(`SELECT count(*)::int AS n FROM export_job`);
+    const raw = '{"format":"csv","recordType":"case","module":"gbv","filter":{"__proto__":{"sex":"male"},"age":{"constructor":"1","gte":"3"}}}';
+    const res = await api.worker.post(EXPORTS).set('Content-Type', 'application/json').send(raw).expect(400);
+    const paths = res.body.error.issues.map((i: { path: string; code: string }) => `${i.path}:${i.code}`).sort();
+    expect(paths).toEqual(['/filter/__proto__:forbidden_key', '/filter/age/constructor:forbidden_key']);
+    expect(await ds.query(`SELECT count(*)::int AS n FROM export_job`)).toEqual(before);
+  });
+
   it('needs the export action for the record type', async () => {
     const body = await exportAs('supervisor', { format: 'csv', recordType: 'case', module: 'gbv' }, 400);
     expect(body.error.issues).toEqual([expect.objectContaining({ path: '/recordType', code: 'not_found' })]);

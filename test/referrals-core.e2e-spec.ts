@@ -208,6 +208,27 @@ describe('referrals and transfers', () => {
       expect(await ids('filter[age]=31')).toContain(c.id);
       const own = await newCase('colleague', { ...CONSENTED, safety_plan_needed: false });
       expect(await ids('filter[safety_plan_needed]=false')).toContain(own.id);
+      // The same for exports: the file and its row count must not tell the value either.
+      const exported = async (filter: Record<string, unknown>) => {
+        const { id } = (await api.colleague.post(`${API}/exports`, { format: 'json', recordType: 'case', module: 'gbv', filter }).expect(202)).body;
+        for (let i = 0; i < 300; i++) {
+          const job = (await api.colleague.get(`${API}/exports/${id}`).expect(200)).body;
+          if (job.status === 'done') {
+            const file = (await api.colleague.get(`${API}/exports/${id}/file`).expect(200)).text;
+            return { rowsTotal: job.rowsTotal as number, ids: (JSON.parse(file) as Array<{ id: string }>).map((r) => r.id) };
+          }
+          expect(job.status).not.toBe('failed');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        throw new Error('the export did not finish');
+      };
+      const byUnshared = await exported({ safety_plan_needed: 'false' });
+      expect(byUnshared.ids).not.toContain(c.id);
+      expect(byUnshared.ids).toContain(own.id);
+      expect(byUnshared.rowsTotal).toBe(byUnshared.ids.length);
+      expect((await exported({ safety_plan_needed: 'true' })).ids).not.toContain(c.id);
+      expect((await exported({ age: 31 })).ids).toContain(c.id);
+      expect((await exported({})).ids).toContain(c.id);
       const history = (await api.colleague.get(`${API}/records/case/${c.id}/history`).expect(200)).body.items;
       const paths = history.flatMap((h: { changes: Array<{ path: string }> }) => h.changes.map((ch) => ch.path));
       expect(paths).toContain('age');

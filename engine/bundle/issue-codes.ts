@@ -281,6 +281,8 @@ export const IMPORT_ISSUE_CODES = {
   unmapped_value: 'unmapped_value',
   /** Place names of several columns (county, district) that are not on one branch of the hierarchy. */
   location_mismatch: 'location_mismatch',
+  /** A cell kept as text (a column without an import, a value that could not be mapped) holding a character no record can store (NUL, an unpaired surrogate). */
+  invalid_character: 'invalid_character',
 } as const;
 
 export type ImportIssueCode = keyof typeof IMPORT_ISSUE_CODES;

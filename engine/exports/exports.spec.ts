@@ -410,6 +410,18 @@ describe('importRow', () => {
     expect(unmapped).toEqual({ sex_label: 'Male', owner: 'CW9' });
   });
 
+  it('reports a kept cell holding a character no record can store, and keeps nothing of it', () => {
+    const { data, unmapped, issues } = demo.importRow(['SEX LABEL', 'OWNER CODE', 'VISIT'], ['Ma\u0000le', 'CW\uD8009', 'not a date \u0000']);
+    expect(issues.map((i) => [i.code, i.column])).toEqual([
+      ['invalid_character', 'sex_label'],
+      ['invalid_character', 'owner'],
+      ['unmapped_value', 'visit'],
+      ['invalid_character', 'visit'],
+    ]);
+    expect(data).toEqual({});
+    expect(unmapped).toEqual({});
+  });
+
   it('reads headers and labels of any locale, keys, case and spacing aside', () => {
     const { data, issues } = demo.importRow(
       ['code fr', 'consentement', 'Libellé  du sexe', 'colours', 'first_sex', 'VISIT'],

@@ -10,6 +10,7 @@
 import type { ExportColumn, ExportColumnImport, ExportMapping } from '../bundle/schema/export.js';
 import type { CompiledConfig, FieldInfo } from '../compile/types.js';
 import { translationKeys as k } from '../i18n/translation-keys.js';
+import { hasUnstorableCharacter } from '../fields/support/normalise.js';
 import { isIsoDate } from '../util/dates.js';
 import { unneutralise } from './cells.js';
 import type { ImportIssue, ImportOptions, ImportResult } from './types.js';
@@ -238,8 +239,13 @@ export function buildImporter(
     const locations = new Map<string, { importer: ColumnImporter; codes: readonly string[]; text: string }[]>();
 
     const keep = (index: number, key: string, cell: unknown): void => {
+      const text = cellText(cell) ?? '';
+      if (hasUnstorableCharacter(text)) {
+        issues.push({ code: 'invalid_character', column: key, message: 'The cell contains a character that cannot be stored (NUL or an unpaired surrogate).', value: cell });
+        return;
+      }
       unmapped[key] = cell instanceof Date ? cellText(cell) : typeof cell === 'string' ? unneutralise(cell.trim()) : cell;
-      kept.push({ index, text: cellText(cell) ?? '' });
+      kept.push({ index, text });
     };
     const write = (path: string, value: unknown): void => {
       const [first, second] = path.split('.') as [string, string | undefined];

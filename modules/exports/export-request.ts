@@ -1,6 +1,6 @@
 import { listExportMappings, type CompiledConfig, type CompiledRecordType, type HavenAbility } from '../../engine/index.js';
 import { HavenError, pointer, type Issue } from '../common/errors.js';
-import { parseListParams } from '../records/query/list-params.js';
+import { FORBIDDEN_KEYS, parseListParams } from '../records/query/list-params.js';
 import { compileListQuery, type ListQuery } from '../records/query/list-query.js';
 import { EXPORT_FORMATS, type ExportFormatDefinition } from './writers/index.js';
 
@@ -49,6 +49,11 @@ const scalarText = (v: unknown): string | undefined =>
 /** JSON filter values → the query-string shape `parseListParams` reads (strings, lists of strings, operator objects). */
 function filterShape(filter: Record<string, unknown>, issues: Issue[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  const forbidden = (key: string, path: string): boolean => {
+    if (!FORBIDDEN_KEYS.has(key.trim())) return false;
+    issues.push({ code: 'forbidden_key', path, message: `"${key}" is not a name this server accepts.` });
+    return true;
+  };
   const value = (v: unknown, path: string, allowObject: boolean): unknown => {
     const text = scalarText(v);
     if (text !== undefined) return text;
@@ -56,12 +61,14 @@ function filterShape(filter: Record<string, unknown>, issues: Issue[]): Record<s
       const items = v.map(scalarText);
       if (items.length > 0 && items.every((i) => i !== undefined)) return items;
     } else if (allowObject && isRecord(v)) {
-      return Object.fromEntries(Object.entries(v).map(([op, inner]) => [op, value(inner, pointer('filter', path, op), false)]));
+      const ops = Object.entries(v).filter(([op]) => !forbidden(op, pointer('filter', path, op)));
+      return Object.fromEntries(ops.map(([op, inner]) => [op, value(inner, pointer('filter', path, op), false)]));
     }
     issues.push({ code: 'invalid_type', path: allowObject ? pointer('filter', path) : path, message: 'Expected a value, a list of values or { "<operator>": <value> }.' });
     return undefined;
   };
   for (const [name, v] of Object.entries(filter)) {
+    if (forbidden(name, pointer('filter', name))) continue;
     const shaped = value(v, name, true);
     if (shaped !== undefined) out[name] = shaped;
   }

@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
-import { compileExportMapping, type ExportMeta, type HavenAbility } from '../../engine/index.js';
+import { compileExportMapping, referralSettings, usesUnsharedFields, withoutShares, type ExportMeta, type HavenAbility, type RecordCondition } from '../../engine/index.js';
 import { AuditService } from '../audit/audit.service.js';
 import { PrincipalLoader } from '../auth/principal.loader.js';
 import { HavenError } from '../common/errors.js';
 import { logger } from '../common/logger.js';
 import { ActiveConfigService } from '../config/active-config.service.js';
 import { systemSettings } from '../config/system-settings.js';
+import { dataPaths } from '../records/query/list-query.js';
 import { listWhere } from '../records/query/list-sql.js';
 import { recordView } from '../records/record-view.js';
 import { RECORD_COLUMNS, toRecordRow } from '../records/record.types.js';
@@ -130,13 +131,18 @@ export class ExportRunner {
     });
     const mapping = plan.mappingKey ? compileExportMapping(compiled, plan.mappingKey) : undefined;
 
+    // As lists do (records-read.service.ts): a filter on fields outside the forms referrals share leaves out the
+    // records the requester reaches only through a share, whose presence in the file would tell the filtered value.
+    const guarded = usesUnsharedFields(referralSettings(compiled).referral(type.module, type.key), dataPaths(plan.query))
+      ? withoutShares
+      : (conditions: readonly RecordCondition[]) => conditions;
     const { where, params } = listWhere(plan.query, {
       module: type.module,
       recordType: type.key,
-      read: ability.recordConditions('export', type.module, type.key),
+      read: guarded(ability.recordConditions('export', type.module, type.key)),
       disable: ability.recordConditions('disable', type.module, type.key),
     });
-    const scopedWhere = `${where}\n  AND ${scopeSql(ability.recordConditions('read', type.module, type.key), params)}`;
+    const scopedWhere = `${where}\n  AND ${scopeSql(guarded(ability.recordConditions('read', type.module, type.key)), params)}`;
     const from = `record r JOIN app_user o ON o.id = r.owner_id LEFT JOIN app_user cu ON cu.id = r.created_by LEFT JOIN agency ca ON ca.id = cu.agency_id`;
 
     // Two connections: the cursor's snapshot (REPEATABLE READ, read only) and the file's transaction, which takes

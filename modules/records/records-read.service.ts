@@ -8,7 +8,7 @@ import { removedFieldValues } from '../config/removed-fields.js';
 import { auditActor, type Actor } from '../users/request-actor.js';
 import { disableEventChanges, redactChanges, type HistoryChange } from './history-view.js';
 import { parseListParams } from './query/list-params.js';
-import { compileListQuery, type ListQuery } from './query/list-query.js';
+import { compileListQuery, dataPaths } from './query/list-query.js';
 import { listSql } from './query/list-sql.js';
 import { EXACT_TOTAL_LIMIT, planRows, totalFromCount } from './query/list-total.js';
 import { RecordIndexes } from './record-indexes.js';
@@ -36,15 +36,6 @@ export interface HistoryEntry {
 const KEY = /^[a-z][a-z0-9_]{0,62}$/;
 
 /** The data fields a list query filters, sorts or searches on (`<key>` or `<subform>.<key>`). */
-function dataPaths(query: ListQuery): string[] {
-  const path = (t: { key: string; subform?: string }) => (t.subform === undefined ? t.key : `${t.subform}.${t.key}`);
-  const out: string[] = [];
-  for (const c of query.conditions) if (c.target.type === 'data') out.push(path(c.target));
-  for (const s of query.sort) if (s.target.type === 'data') out.push(path(s.target));
-  for (const f of query.search?.fields ?? []) out.push(path(f));
-  return out;
-}
-
 /** One message for "no such record", "not yours to see" and "a type you cannot read": they must look alike. */
 const noRecord = () => HavenError.notFound('No such record.');
 const noRecordType = () => HavenError.notFound('No such record type.');

@@ -48,7 +48,8 @@ export interface ListParams {
 
 const TOP_LEVEL = new Set(['module', 'q', 'filter', 'sort', 'page', 'pageSize']);
 const OPERATORS: ReadonlySet<string> = new Set(FILTER_OPERATORS);
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Names never taken as parameter, field or operator names (prototype pollution). */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 const SORT_KEY = /^-?[A-Za-z][A-Za-z0-9_.]{0,127}$/;
 const FILTER_NAME = /^[A-Za-z][A-Za-z0-9_.]{0,127}$/;
 

@@ -217,6 +217,16 @@ export function escapeLike(text: string): string {
  * Checks a list query against a record type and the caller's readable fields; throws a 400 listing every problem
  * (after `earlier` ones: the shape issues of the same query).
  */
+/** The data fields a query filters, sorts or searches on (top-level keys, `<subform>.<field>`). */
+export function dataPaths(query: ListQuery): string[] {
+  const path = (t: { key: string; subform?: string }) => (t.subform === undefined ? t.key : `${t.subform}.${t.key}`);
+  const out: string[] = [];
+  for (const c of query.conditions) if (c.target.type === 'data') out.push(path(c.target));
+  for (const s of query.sort) if (s.target.type === 'data') out.push(path(s.target));
+  for (const f of query.search?.fields ?? []) out.push(path(f));
+  return out;
+}
+
 export function compileListQuery(params: ListParams, ctx: ListQueryContext, earlier: readonly Issue[] = []): ListQuery {
   const issues: Issue[] = [...earlier];
   const conditions: Condition[] = [];
