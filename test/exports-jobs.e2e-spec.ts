@@ -12,7 +12,7 @@ import { ExportQueue } from '../modules/exports/export-queue.js';
 import { configsWith } from './support/configs.js';
 import { as, login, newAgency, newGroup, newUser, type TestUser } from './support/factories.js';
 import { newRecord, type TestRecord } from './support/record-factories.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { eventually, startTestApp, type TestApp } from './support/test-app.js';
 
 type Api = ReturnType<typeof as>;
 
@@ -178,6 +178,18 @@ describe('exports: jobs, formats, privacy', () => {
     expect(mine.body.items.map((j: { id: string }) => j.id)).not.toContain(id);
     const theirs = await api.worker.get(EXPORTS).expect(200);
     expect(theirs.body.items.map((j: { id: string }) => j.id)).toContain(id);
+  });
+
+  it('gives no file to a requester who may no longer export the record type', async () => {
+    const leaver = await newUser(ds, { agency: 'HOME', groups: ['home-gbv'], roles: ['gbv_caseworker'] });
+    const leaverApi = as(t, await login(t, leaver.username, leaver.password));
+    await newRecord(ds, { module: 'gbv', recordType: 'case', owner: leaver, data: { survivor_code_no: 'SC-L' } });
+    const { id } = (await leaverApi.post(EXPORTS, { format: 'csv', recordType: 'case', module: 'gbv' }).expect(202)).body;
+    for (let i = 0; i < 300 && (await leaverApi.get(`${EXPORTS}/${id}`)).body.status !== 'done'; i++) await new Promise((r) => setTimeout(r, 50));
+    await leaverApi.get(`${EXPORTS}/${id}/file`).expect(200);
+    // Moved to a role without the export action (a supervisor's), by a change the app learns of from the database.
+    await ds.query(`UPDATE app_user SET roles = '{gbv_supervisor}' WHERE id = $1`, [leaver.id]);
+    expect(await eventually(async () => (await leaverApi.get(`${EXPORTS}/${id}/file`)).status === 404)).toBe(true);
   });
 
   it('exports JSON as an array of redacted record views', async () => {

@@ -149,11 +149,15 @@ describe('bundle governance: draft -> submitted -> approved -> active, and back'
     expect(fieldLabel(before.body)).toBe('Was this incident a harmful traditional practice?');
 
     const traffic = keepRequesting(caseworker, FORMS);
-    await eventually(() => traffic.statuses.length >= 5);
-    const res = await admin.post(`/api/v1/config/bundles/${v2}/activate`).expect(200);
-    const seen = traffic.statuses.length;
-    await eventually(() => traffic.statuses.length >= seen + 5);
-    await traffic.stop();
+    let res;
+    try {
+      await eventually(() => traffic.statuses.length >= 5);
+      res = await admin.post(`/api/v1/config/bundles/${v2}/activate`).expect(200);
+      const seen = traffic.statuses.length;
+      await eventually(() => traffic.statuses.length >= seen + 5);
+    } finally {
+      await traffic.stop(); // also when the activation fails: the requests would otherwise never end
+    }
 
     expect(res.body.bundle).toMatchObject({ hash: v2, state: 'active' });
     expect(res.body.previousHash).toBe(originalGbv);
@@ -222,6 +226,32 @@ describe('bundle governance: draft -> submitted -> approved -> active, and back'
       expect(res.body.items[0]).toMatchObject({ objectType: 'bundle', objectId: 'gbv' });
     }
   });
+  it('activating a version makes the others under review or approved stale: they must be submitted again', async () => {
+    const approved = async (label: string, version: string) => {
+      const { body } = await admin.post('/api/v1/config/bundles', { files: await gbvVariant(label, version) }).expect(201);
+      await admin.post(`/api/v1/config/bundles/${body.hash}/submit`, { description: `Label ${label}.` }).expect(200);
+      await sc1.post(`/api/v1/config/bundles/${body.hash}/approve`, { comment: 'ok' }).expect(200);
+      await sc2.post(`/api/v1/config/bundles/${body.hash}/approve`, { comment: 'ok' }).expect(200);
+      return body.hash as string;
+    };
+    const first = await approved('HTP (v4)', '2026.12.2');
+    const second = await approved('HTP (v5)', '2026.12.3');
+    const pending = (await admin.get('/api/v1/config/bundles?bundle=gbv&state=submitted').expect(200)).body.items.map((b: { hash: string }) => b.hash);
+    expect(pending.length).toBeGreaterThan(0); // the re-submitted v3 above
+    const res = await admin.post(`/api/v1/config/bundles/${first}/activate`).expect(200);
+    expect(res.body.bundle).toMatchObject({ hash: first, state: 'active' });
+    const states = new Map((await admin.get('/api/v1/config/bundles?bundle=gbv').expect(200)).body.items.map((b: { hash: string; state: string }) => [b.hash, b.state]));
+    expect(states.get(second)).toBe('superseded');
+    for (const hash of pending) expect([hash, states.get(hash)]).toEqual([hash, 'superseded']);
+    // Approved against the version active before: activating it now would be a change nobody reviewed.
+    const refused = await admin.post(`/api/v1/config/bundles/${second}/activate`).expect(409);
+    expect(refused.body.error.issues[0].code).toBe('not_approved');
+    const again = await admin.post(`/api/v1/config/bundles/${second}/submit`, { description: 'Against v4 now.' }).expect(200);
+    expect(again.body).toMatchObject({ state: 'submitted', approvals: { count: 0, reviews: [] } });
+    const [audit] = (await admin.get('/api/v1/audit?action=config.bundle_activated').expect(200)).body.items;
+    expect(audit.details.superseded).toEqual(expect.arrayContaining([second, ...pending]));
+  });
+
   it('checks the templates again at activation: a stored source that breaks a rule added since is refused', async () => {
     const files = await readBundleDir(path.resolve('configs/core'));
     files['bundle.json'] = JSON.stringify({ ...JSON.parse(files['bundle.json']!), version: '2026.12.5' });

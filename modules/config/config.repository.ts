@@ -194,6 +194,21 @@ export class ConfigRepository {
     await this.db.query(`UPDATE config_bundle SET state = $2, state_changed_at = now() WHERE hash = $1`, [hash, state]);
   }
 
+  /**
+   * Bundles of `key` under review or approved, other than `except`: their reviews were of a change against a version
+   * no longer active, so they become `superseded` (a new submission opens a new round). Returns their hashes.
+   */
+  async supersedePending(key: string, except: string): Promise<string[]> {
+    const rows: { hash: string }[] = await this.db.query(
+      `WITH s AS (
+         UPDATE config_bundle SET state = 'superseded', state_changed_at = now()
+          WHERE bundle_key = $1 AND hash <> $2 AND state IN ('submitted', 'approved') RETURNING hash
+       ) SELECT hash FROM s ORDER BY hash`,
+      [key, except],
+    );
+    return rows.map((r) => r.hash.trim());
+  }
+
   async submit(hash: string, submission: { userId: string; username: string; description: string; migrationNote: string | null; breaking: unknown[] }): Promise<void> {
     await this.db.query(
       `UPDATE config_bundle

@@ -262,8 +262,11 @@ export class GovernanceService {
       const { configHash, bundleHashes, previous } = await this.checkedSet(repo, bundle.key, hash, true);
       await repo.activate(bundle.key, hash, actor.principal.username, { action: 'activate', previous, configHash, bundleHashes, actorId: actor.principal.userId });
       if (previous && previous !== hash) await repo.setState(previous, 'superseded');
+      // Other versions reviewed or approved against the version that was active are stale now: activating one
+      // later would make a change nobody reviewed (from this version to it). They must be submitted again.
+      const stale = await repo.supersedePending(bundle.key, hash);
       await this.audit.record(
-        { ...auditActor(actor), action: 'config.bundle_activated', objectType: 'bundle', objectId: bundle.key, details: { hash, version: bundle.version, previous, configHash, approvals } },
+        { ...auditActor(actor), action: 'config.bundle_activated', objectType: 'bundle', objectId: bundle.key, details: { hash, version: bundle.version, previous, configHash, approvals, superseded: stale } },
         tx,
       );
       await ActiveConfigService.notify(tx, `activate:${bundle.key}:${hash}`);
@@ -300,8 +303,9 @@ export class GovernanceService {
       const before = await repo.predecessor(key, target);
       await repo.activate(key, target, actor.principal.username, { action: 'rollback', previous: before, configHash, bundleHashes, actorId: actor.principal.userId });
       await repo.setState(active.hash, 'superseded');
+      const stale = await repo.supersedePending(key, target);
       await this.audit.record(
-        { ...auditActor(actor), action: 'config.bundle_rolled_back', objectType: 'bundle', objectId: key, details: { from: active.hash, to: target, configHash } },
+        { ...auditActor(actor), action: 'config.bundle_rolled_back', objectType: 'bundle', objectId: key, details: { from: active.hash, to: target, configHash, superseded: stale } },
         tx,
       );
       await ActiveConfigService.notify(tx, `rollback:${key}:${target}`);

@@ -135,6 +135,9 @@ export class ExportsService {
     if (!UUID.test(id)) throw noExport();
     const job = await this.repo.findOwn(id, actor.principal.userId);
     if (!job) throw noExport();
+    // A requester who may no longer export (or read) the record type gets nothing of a file made before.
+    const ability = actor.principal.ability;
+    if (!ability.canRecord('export', job.module, job.recordType) || !ability.canRecord('read', job.module, job.recordType)) throw noExport();
     if (job.status !== 'done') {
       throw HavenError.notFound(job.status === 'expired' ? 'The export has expired and its file was deleted.' : 'The export has no file (yet).');
     }
