@@ -6,7 +6,7 @@ import { readBundleDir } from '../modules/config/bundle-files.js';
 import { ActiveConfigService } from '../modules/config/active-config.service.js';
 import { createApp } from '../modules/create-app.js';
 import { loadEnv } from '../modules/settings/env.js';
-import { as, login, newUser } from './support/factories.js';
+import { as, login, newAgency, newUser, strongPassword } from './support/factories.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 type Api = ReturnType<typeof as>;
@@ -207,6 +207,42 @@ describe('bundle governance: draft -> submitted -> approved -> active, and back'
     // A rejected bundle may be submitted again: a new round, earlier reviews no longer count.
     const resubmitted = await admin.post(`/api/v1/config/bundles/${body.hash}/submit`, { description: 'Shorter label, interviewers consulted.' }).expect(200);
     expect(resubmitted.body).toMatchObject({ state: 'submitted', approvals: { count: 0, reviews: [] } });
+  });
+
+  it('an account the submitter created, gave its roles or reset cannot approve; a disabled approver no longer counts', async () => {
+    const ds = t.app.get(DataSource);
+    await newAgency(ds, { code: 'GOV-A' });
+    /** Signs in with a password an administrator set, and changes it as the server then asks. */
+    const signedIn = async (username: string, password: string) => {
+      const own = strongPassword();
+      await as(t, await login(t, username, password)).post('/api/v1/auth/password', { currentPassword: password, newPassword: own }).expect((res) => expect([200, 204]).toContain(res.status));
+      return as(t, await login(t, username, own));
+    };
+    const { body } = await admin.post('/api/v1/config/bundles', { files: await gbvVariant('HTP (minted)', '2026.12.4') }).expect(201);
+    await admin.post(`/api/v1/config/bundles/${body.hash}/submit`, { description: 'Approved by my own people.' }).expect(200);
+    // The submitting administrator makes a committee member through the API, with a password they know.
+    const password = strongPassword();
+    const username = `minted.${Date.now()}`;
+    await admin.post('/api/v1/users', { username, fullName: 'Minted Member', password, agency: 'GOV-A', roles: ['steering_committee'] }).expect(201);
+    const minted = await signedIn(username, password);
+    const refused = await minted.post(`/api/v1/config/bundles/${body.hash}/approve`, { comment: 'Fine by me.' }).expect(403);
+    expect(refused.body.error.issues[0].code).toBe('approver_managed_by_submitter');
+    // Nor a real member whose password the submitter reset.
+    const member = await newUser(ds, { roles: ['steering_committee'] });
+    const reset = strongPassword();
+    await admin.post(`/api/v1/users/${member.username}/reset-password`, { password: reset }).expect(200);
+    const taken = await signedIn(member.username, reset);
+    await taken.post(`/api/v1/config/bundles/${body.hash}/approve`, { comment: 'ok' }).expect(403);
+    // Members the submitter never managed approve; one of them disabled afterwards no longer counts.
+    const two = await sc1.post(`/api/v1/config/bundles/${body.hash}/approve`, { comment: 'ok' }).expect(200);
+    expect(two.body.approvals.count).toBe(1);
+    const outsider = await newUser(ds, { roles: ['steering_committee'] });
+    const outsiderApi = as(t, await login(t, outsider.username, outsider.password));
+    const approved = await outsiderApi.post(`/api/v1/config/bundles/${body.hash}/approve`, { comment: 'ok' }).expect(200);
+    expect(approved.body).toMatchObject({ state: 'approved', approvals: { count: 2 } });
+    await ds.query(`UPDATE app_user SET disabled = true WHERE id = $1`, [outsider.id]);
+    const early = await admin.post(`/api/v1/config/bundles/${body.hash}/activate`).expect(409);
+    expect(early.body.error.issues[0]).toMatchObject({ code: 'not_enough_approvals', params: { approvals: 1, required: 2 } });
   });
 
   it('audits every step', async () => {

@@ -180,14 +180,31 @@ export class ConfigRepository {
   }
 
   /** Distinct approvers of the current round, never counting the submitter. */
+  /** Approvals of the current round by members other than the submitter whose accounts are still enabled. */
   async approvalCount(hash: string): Promise<number> {
     const [{ n }]: Array<{ n: number }> = await this.db.query(
       `SELECT count(DISTINCT r.user_id)::int AS n
          FROM config_bundle_review r JOIN config_bundle b ON b.hash = r.hash AND b.review_round = r.round
+         JOIN app_user u ON u.id = r.user_id AND NOT u.disabled
         WHERE r.hash = $1 AND r.decision = 'approve' AND r.user_id IS DISTINCT FROM b.submitted_by`,
       [hash],
     );
     return n;
+  }
+
+  /**
+   * Whether `managerId` created the account `username`, reset its password or changed its roles (the audit log's
+   * record of it): such an account's approval could be its manager's own.
+   */
+  async accountManagedBy(managerId: string, username: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      `SELECT 1 FROM audit_log
+        WHERE object_type = 'user' AND object_id = $2 AND actor_id = $1 AND outcome = 'allowed'
+          AND (action IN ('user.create', 'user.reset_password') OR (action = 'user.update' AND details->'fields' ? 'roles'))
+        LIMIT 1`,
+      [managerId, username],
+    );
+    return rows.length > 0;
   }
 
   async setState(hash: string, state: BundleState): Promise<void> {

@@ -211,6 +211,14 @@ export class GovernanceService {
         await this.audit.record({ ...auditActor(actor), action: 'config.bundle_approve_refused', objectType: 'bundle', objectId: bundle.key, outcome: 'denied', details: { hash, reason: 'self_approval' } });
         throw new HavenError('forbidden', 'A submitter cannot approve their own submission.', [{ code: 'self_approval', path: '', message: 'Another steering-committee member must approve it.' }]);
       }
+      // Nor may an account the submitter created, gave its roles or set the password of: a system administrator
+      // could otherwise make the committee members that approve their own submission.
+      if (decision === 'approve' && bundle.submittedBy !== null && (await repo.accountManagedBy(bundle.submittedBy, actor.principal.username))) {
+        await this.audit.record({ ...auditActor(actor), action: 'config.bundle_approve_refused', objectType: 'bundle', objectId: bundle.key, outcome: 'denied', details: { hash, reason: 'approver_managed_by_submitter' } });
+        throw new HavenError('forbidden', 'The submitter created this account, set its roles or its password: its approval cannot count.', [
+          { code: 'approver_managed_by_submitter', path: '', message: 'A steering-committee member whose account the submitter did not manage must approve it.' },
+        ]);
+      }
       const added = await repo.addReview(hash, bundle.reviewRound, decision, actor.principal.userId, actor.principal.username, comment.trim());
       if (!added) {
         throw new HavenError('conflict', 'You already reviewed this submission.', [{ code: 'already_reviewed', path: '', message: 'One review per member and submission.' }]);
