@@ -82,7 +82,10 @@ export class GovernanceController {
   @Post(':hash/approve')
   @HttpCode(200)
   @RequirePermission('approve', 'bundle')
-  @ApiOperation({ summary: 'Approve a submitted bundle (steering committee; never one\'s own submission).' })
+  @ApiOperation({
+    summary:
+      'Approve a submitted bundle (steering committee; never one\'s own submission, nor one whose submitter created this account, set its roles or reset its password: 403 approver_managed_by_submitter).',
+  })
   approve(@Param('hash') hash: string, @Body() body: ReviewBody, @CurrentActor() actor: Actor) {
     return this.governance.review(hashParam(hash), 'approve', body.comment, actor);
   }
@@ -98,7 +101,7 @@ export class GovernanceController {
   @Post(':hash/activate')
   @HttpCode(200)
   @RequirePermission('activate', 'bundle')
-  @ApiOperation({ summary: 'Activate an approved bundle: atomic, without restart, on every instance.' })
+  @ApiOperation({ summary: 'Activate an approved bundle: atomic, without restart, on every instance. Other versions of the bundle under review or approved become superseded.' })
   activate(@Param('hash') hash: string, @CurrentActor() actor: Actor) {
     return this.governance.activate(hashParam(hash), actor);
   }

@@ -42,7 +42,7 @@ export class ExportsController {
   }
 
   @Get(':id/file')
-  @ApiOperation({ summary: 'Download the file of one of your finished exports (audited); 404 before it is done and after it expired.' })
+  @ApiOperation({ summary: 'Download the file of one of your finished exports (audited); 404 before it is done, after it expired, and once you may no longer export or read the record type.' })
   @ApiProduces('text/csv', 'application/json', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
   @ApiOkResponse({ description: 'The file.' })
   async file(@Param('id') id: string, @CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
