@@ -209,7 +209,7 @@ describe('bundle governance: draft -> submitted -> approved -> active, and back'
     expect(resubmitted.body).toMatchObject({ state: 'submitted', approvals: { count: 0, reviews: [] } });
   });
 
-  it('an account the submitter created, gave its roles or reset cannot approve; a disabled approver no longer counts', async () => {
+  it('an account the submitter created, gave its roles or reset cannot approve; an approver disabled or off the committee since no longer counts', async () => {
     const ds = t.app.get(DataSource);
     await newAgency(ds, { code: 'GOV-A' });
     /** Signs in with a password an administrator set, and changes it as the server then asks. */
@@ -240,9 +240,17 @@ describe('bundle governance: draft -> submitted -> approved -> active, and back'
     const outsiderApi = as(t, await login(t, outsider.username, outsider.password));
     const approved = await outsiderApi.post(`/api/v1/config/bundles/${body.hash}/approve`, { comment: 'ok' }).expect(200);
     expect(approved.body).toMatchObject({ state: 'approved', approvals: { count: 2 } });
+    const count = async () => (await admin.get(`/api/v1/config/bundles/${body.hash}`).expect(200)).body.approvals.count;
     await ds.query(`UPDATE app_user SET disabled = true WHERE id = $1`, [outsider.id]);
+    expect(await count()).toBe(1);
     const early = await admin.post(`/api/v1/config/bundles/${body.hash}/activate`).expect(409);
     expect(early.body.error.issues[0]).toMatchObject({ code: 'not_enough_approvals', params: { approvals: 1, required: 2 } });
+    // Enabled again it counts again; moved off the committee it does not.
+    await ds.query(`UPDATE app_user SET disabled = false WHERE id = $1`, [outsider.id]);
+    expect(await count()).toBe(2);
+    await ds.query(`UPDATE app_user SET roles = '{gbv_caseworker}' WHERE id = $1`, [outsider.id]);
+    expect(await count()).toBe(1);
+    await admin.post(`/api/v1/config/bundles/${body.hash}/activate`).expect(409);
   });
 
   it('audits every step', async () => {

@@ -38,6 +38,8 @@ export interface ReviewRecord {
   username: string;
   comment: string;
   at: Date;
+  /** The reviewer's roles now; null when their account is disabled or gone (their approval no longer counts). */
+  reviewerRoles: string[] | null;
 }
 
 export interface ActiveRecord {
@@ -152,8 +154,10 @@ export class ConfigRepository {
   async reviews(hashes: readonly string[]): Promise<ReviewRecord[]> {
     if (hashes.length === 0) return [];
     const rows: Array<Record<string, unknown>> = await this.db.query(
-      `SELECT r.hash, r.round, r.decision, r.user_id, r.username, r.comment, r.at
+      `SELECT r.hash, r.round, r.decision, r.user_id, r.username, r.comment, r.at,
+              CASE WHEN u.id IS NULL OR u.disabled THEN NULL ELSE u.roles END AS reviewer_roles
          FROM config_bundle_review r JOIN config_bundle b ON b.hash = r.hash AND b.review_round = r.round
+         LEFT JOIN app_user u ON u.id = r.user_id
         WHERE r.hash = ANY($1::char(64)[])
         ORDER BY r.at, r.id`,
       [hashes],
@@ -166,6 +170,7 @@ export class ConfigRepository {
       username: r.username as string,
       comment: r.comment as string,
       at: new Date(r.at as string),
+      reviewerRoles: (r.reviewer_roles as string[] | null) ?? null,
     }));
   }
 
@@ -180,18 +185,6 @@ export class ConfigRepository {
   }
 
   /** Distinct approvers of the current round, never counting the submitter. */
-  /** Approvals of the current round by members other than the submitter whose accounts are still enabled. */
-  async approvalCount(hash: string): Promise<number> {
-    const [{ n }]: Array<{ n: number }> = await this.db.query(
-      `SELECT count(DISTINCT r.user_id)::int AS n
-         FROM config_bundle_review r JOIN config_bundle b ON b.hash = r.hash AND b.review_round = r.round
-         JOIN app_user u ON u.id = r.user_id AND NOT u.disabled
-        WHERE r.hash = $1 AND r.decision = 'approve' AND r.user_id IS DISTINCT FROM b.submitted_by`,
-      [hash],
-    );
-    return n;
-  }
-
   /**
    * Whether `managerId` created the account `username`, reset its password or changed its roles (the audit log's
    * record of it): such an account's approval could be its manager's own.

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
+  buildAbility,
   compileBundles,
   diffBundles,
   diffUsageQuestions,
@@ -70,9 +71,25 @@ export class GovernanceService {
     return Math.max(1, systemSettings(this.config.current()).governance.requiredApprovals);
   }
 
+  /**
+   * Approvals of the bundle's current round that count: never the submitter's, and only from members who may still
+   * approve (account enabled, a role with `bundle: approve` in the active configuration).
+   */
+  private approvalsOf(bundle: BundleRecord, reviews: readonly ReviewRecord[]): number {
+    const compiled = this.config.current();
+    const counted = reviews.filter(
+      (r) =>
+        r.hash === bundle.hash &&
+        r.decision === 'approve' &&
+        r.userId !== bundle.submittedBy &&
+        r.reviewerRoles !== null &&
+        buildAbility(compiled, { id: r.userId, username: r.username, agency: null, groups: [], roles: r.reviewerRoles }).can('approve', 'bundle'),
+    );
+    return new Set(counted.map((r) => r.userId)).size;
+  }
+
   private view(bundle: BundleRecord, reviews: readonly ReviewRecord[], files?: BundleFiles): BundleView {
     const own = reviews.filter((r) => r.hash === bundle.hash);
-    const approvers = new Set(own.filter((r) => r.decision === 'approve' && r.userId !== bundle.submittedBy).map((r) => r.userId));
     return {
       key: bundle.key,
       hash: bundle.hash,
@@ -86,7 +103,7 @@ export class GovernanceService {
       migrationNote: bundle.migrationNote,
       breaking: bundle.breaking,
       approvals: {
-        count: approvers.size,
+        count: this.approvalsOf(bundle, own),
         required: this.requiredApprovals(),
         reviews: own.map((r) => ({ username: r.username, decision: r.decision, comment: r.comment, at: r.at })),
       },
@@ -224,7 +241,7 @@ export class GovernanceService {
         throw new HavenError('conflict', 'You already reviewed this submission.', [{ code: 'already_reviewed', path: '', message: 'One review per member and submission.' }]);
       }
       let state: BundleState = bundle.state;
-      const approvals = await repo.approvalCount(hash);
+      const approvals = this.approvalsOf(bundle, await repo.reviews([hash]));
       if (decision === 'reject') state = 'rejected';
       else if (approvals >= required) state = 'approved';
       if (state !== bundle.state) await repo.setState(hash, state);
@@ -261,7 +278,7 @@ export class GovernanceService {
           { code: 'not_approved', path: '', message: `The bundle is ${bundle.state}.`, params: { state: bundle.state } },
         ]);
       }
-      const approvals = await repo.approvalCount(hash);
+      const approvals = this.approvalsOf(bundle, await repo.reviews([hash]));
       if (approvals < required) {
         throw new HavenError('conflict', `The bundle has ${approvals} of the ${required} approvals it needs.`, [
           { code: 'not_enough_approvals', path: '', message: `${approvals} of ${required} approvals.`, params: { approvals, required } },
