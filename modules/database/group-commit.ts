@@ -52,7 +52,7 @@ export class GroupCommit<T, R> {
     });
   }
 
-  /** Statements running now (for tests and diagnostics). */
+  /** Statements counted against `maxInFlight` now: running and not yet stalled (for tests and diagnostics). */
   get running(): number {
     return this.inFlight;
   }
