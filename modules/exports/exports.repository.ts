@@ -224,6 +224,15 @@ export class ExportsRepository {
     return rows.map(toTemplate);
   }
 
+  /** Deletes an owner's template; its id, or undefined when they have none with that key. */
+  async deleteTemplate(ownerId: string, key: string): Promise<string | undefined> {
+    const rows: { id: string }[] = await this.ds.query(
+      `WITH d AS (DELETE FROM export_template WHERE owner_id = $1 AND key = $2 RETURNING id) SELECT id FROM d`,
+      [ownerId, key],
+    );
+    return rows[0]?.id;
+  }
+
   async template(ownerId: string, key: string): Promise<ExportTemplateRow | undefined> {
     const rows = await this.ds.query(
       `SELECT id, key, name, module, record_type, forms, fields, created_at FROM export_template WHERE owner_id = $1 AND key = $2`,

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type Actor, CurrentActor } from '../users/request-actor.js';
 import { ExportTemplateDto, ExportTemplateRequestDto } from './exports.dto.js';
 import { ExportTemplatesService } from './templates.service.js';
@@ -27,5 +27,13 @@ export class ExportTemplatesController {
   @ApiOkResponse({ type: ExportTemplateDto, isArray: true })
   list(@CurrentActor() actor: Actor) {
     return this.templates.list(actor);
+  }
+
+  @Delete(':key')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete one of your export templates (404 when you have none with this key); exports queued with it fail with template_missing.' })
+  @ApiNoContentResponse()
+  async remove(@Param('key') key: string, @CurrentActor() actor: Actor): Promise<void> {
+    await this.templates.remove(actor, key);
   }
 }

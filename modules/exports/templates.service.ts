@@ -68,9 +68,8 @@ export class ExportTemplatesService {
       fields.forEach((f, i) => {
         if (!vocabulary.fields.has(f) || !readable.has(f)) issues.push({ code: 'unknown_field', path: `/fields/${i}`, message: `There is no field "${f.slice(0, 64)}" you can export.` });
       });
-      if (forms.length === 0 && fields.length === 0 && Array.isArray(b.forms) && Array.isArray(b.fields)) {
-        issues.push({ code: 'required', path: '/fields', message: 'Choose at least one form or field.' });
-      }
+      // A template narrows the columns: one that names nothing would export every column under a narrower name.
+      if (forms.length === 0 && fields.length === 0) issues.push({ code: 'required', path: '/fields', message: 'Choose at least one form or field.' });
     }
     if (issues.length) throw HavenError.validation(issues, 'The export template is not valid.');
     const type = types[0];
@@ -78,6 +77,13 @@ export class ExportTemplatesService {
     if (!saved) throw new HavenError('conflict', `You already have an export template "${String(b.key)}".`, [{ code: 'duplicate', path: '/key', message: 'This key is taken.' }]);
     await this.audit.record({ ...auditActor(actor), action: 'export_template.create', objectType: 'export_template', objectId: saved.id, details: { key: saved.key, module: saved.module, recordType: saved.recordType } });
     return view(saved);
+  }
+
+  /** Deletes one of the caller's templates (404 when they have none with that key); exports queued with it fail `template_missing`. */
+  async remove(actor: Actor, key: string): Promise<void> {
+    const id = KEY.test(key) ? await this.repo.deleteTemplate(actor.principal.userId, key) : undefined;
+    if (id === undefined) throw HavenError.notFound('You have no export template with this key.');
+    await this.audit.record({ ...auditActor(actor), action: 'export_template.delete', objectType: 'export_template', objectId: id, details: { key } });
   }
 
   async list(actor: Actor): Promise<{ items: ExportTemplateView[] }> {

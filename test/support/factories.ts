@@ -158,5 +158,6 @@ export function as(t: TestApp, token: string) {
     get: (url: string) => t.http().get(url).set(auth),
     post: (url: string, body?: object) => t.http().post(url).set(auth).send(body),
     patch: (url: string, body?: object) => t.http().patch(url).set(auth).send(body),
+    delete: (url: string) => t.http().delete(url).set(auth),
   };
 }
