@@ -15,9 +15,14 @@ import { RECORD_COLUMNS, toRecordRow } from '../records/record.types.js';
 import { scopeSql } from '../records/scope-sql.js';
 import { exportForms } from './columns.js';
 import { DatabaseFileSink } from './file-sink.js';
+import { ProgressWriter } from './progress-writer.js';
 import { planExport } from './export-request.js';
 import { loadExportSettings, type ExportSettings } from './exports-settings.js';
 import { ExportsRepository, FILE_CHUNK_BYTES, type ExportJobRow } from './exports.repository.js';
+
+/** Records written between two reads of the cursor's socket (a power of two, minus one). */
+const YIELD_MASK = 63;
+const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The job was taken over by another run (this one was declared dead): stop without touching it. */
 class Superseded extends Error {}
@@ -167,25 +172,29 @@ export class ExportRunner {
       out = new DatabaseFileSink(fileConnection, job.id, FILE_CHUNK_BYTES);
       const writer = plan.format.create({ compiled, type, locale: plan.locale, labels: plan.labels, forms, ...(mapping ? { mapping } : {}), out });
       const batch = this.settings.batchRows;
+      const progress = new ProgressWriter((rowsDone) => this.repo.progress(job.id, job.attempt, rowsDone), () => new Superseded());
       for (let pass = 0; pass < writer.passes; pass++) {
         await qr.query(`DECLARE export_rows NO SCROLL CURSOR FOR SELECT ${CURSOR_SQL_COLUMNS} FROM ${from} WHERE ${scopedWhere} ORDER BY r.created_at`, params.values);
         let done = 0;
-        // The next batch is fetched while this one is written (the database and this process work side by side);
-        // the progress of a batch is written while the next is processed, and checked before the one after.
-        // (Both are observed at once, so that a failure while this run is already failing is no unhandled rejection.)
-        const observed = <T>(promise: Promise<T>): Promise<T> => {
-          promise.catch(() => undefined);
-          return promise;
-        };
+        // The next batches are fetched while this one is written (the database and this process work side by side),
+        // and the progress is written meanwhile too, never waited for (ProgressWriter). The fetch is observed at once,
+        // so that a failure while this run is already failing is no unhandled rejection.
         // Sent on the connection itself: through TypeORM's query(), which awaits before sending, the FETCH would leave
         // only once this batch was written (the loop below does not yield), and the database would idle meanwhile.
-        const fetch = (): Promise<Record<string, unknown>[]> => observed(cursor.query<Record<string, unknown>>(`FETCH ${batch} FROM export_rows`).then((r) => r.rows));
-        let next: Promise<Record<string, unknown>[]> | undefined = fetch();
-        let progress: Promise<boolean> = Promise.resolve(true);
-        while (next) {
+        const fetch = (): Promise<Record<string, unknown>[]> => {
+          const rows = cursor.query<Record<string, unknown>>(`FETCH ${batch} FROM export_rows`).then((r) => r.rows);
+          rows.catch(() => undefined);
+          return rows;
+        };
+        // Two FETCHes ahead: the client sends the second the moment the first is answered, so the database always
+        // has a batch to produce while this process writes.
+        const ahead: Array<Promise<Record<string, unknown>[]>> = [fetch(), fetch()];
+        let exhausted = false;
+        while (ahead.length > 0) {
           if (this.aborting) throw new Aborted('shutting down');
-          const rows: Record<string, unknown>[] = await next;
-          next = rows.length < batch ? undefined : fetch();
+          const rows: Record<string, unknown>[] = await ahead.shift()!;
+          exhausted ||= rows.length < batch;
+          if (!exhausted) ahead.push(fetch());
           for (let i = 0; i < rows.length; i++) {
             const r = rows[i];
             rows[i] = undefined as never; // the batch keeps no record already written
@@ -200,12 +209,15 @@ export class ExportRunner {
             };
             const written = writer.write(view, meta, pass);
             if ((typeof written === 'boolean' ? written : await written) && pass === 0) rowsWritten += 1;
+            // Now and then the next batch's rows that have arrived are read off the socket: its buffer holds only
+            // about a hundred records, and the database, unable to send more, would otherwise stop producing the next
+            // batch until this one was written (docs/benchmarks.md, "Exports").
+            if ((i & YIELD_MASK) === YIELD_MASK) await yieldToIo();
           }
           done += rows.length;
-          if (!(await progress)) throw new Superseded();
-          progress = observed(this.repo.progress(job.id, job.attempt, Math.min(Math.floor((pass * total + done) / writer.passes), total)));
+          progress.report(Math.min(Math.floor((pass * total + done) / writer.passes), total));
         }
-        if (!(await progress)) throw new Superseded();
+        await progress.settle();
         await qr.query(`CLOSE export_rows`);
         await writer.endPass?.(pass);
       }
