@@ -20,10 +20,6 @@ import { planExport } from './export-request.js';
 import { loadExportSettings, type ExportSettings } from './exports-settings.js';
 import { ExportsRepository, FILE_CHUNK_BYTES, type ExportJobRow } from './exports.repository.js';
 
-/** Records written between two reads of the cursor's socket (a power of two, minus one). */
-const YIELD_MASK = 63;
-const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
 /** The job was taken over by another run (this one was declared dead): stop without touching it. */
 class Superseded extends Error {}
 /** The instance is shutting down: the job goes back to the queue. */
@@ -176,7 +172,7 @@ export class ExportRunner {
       for (let pass = 0; pass < writer.passes; pass++) {
         await qr.query(`DECLARE export_rows NO SCROLL CURSOR FOR SELECT ${CURSOR_SQL_COLUMNS} FROM ${from} WHERE ${scopedWhere} ORDER BY r.created_at`, params.values);
         let done = 0;
-        // The next batches are fetched while this one is written (the database and this process work side by side),
+        // The next batch is fetched while this one is written (the database and this process work side by side),
         // and the progress is written meanwhile too, never waited for (ProgressWriter). The fetch is observed at once,
         // so that a failure while this run is already failing is no unhandled rejection.
         // Sent on the connection itself: through TypeORM's query(), which awaits before sending, the FETCH would leave
@@ -186,15 +182,11 @@ export class ExportRunner {
           rows.catch(() => undefined);
           return rows;
         };
-        // Two FETCHes ahead: the client sends the second the moment the first is answered, so the database always
-        // has a batch to produce while this process writes.
-        const ahead: Array<Promise<Record<string, unknown>[]>> = [fetch(), fetch()];
-        let exhausted = false;
-        while (ahead.length > 0) {
+        let next: Promise<Record<string, unknown>[]> | undefined = fetch();
+        while (next) {
           if (this.aborting) throw new Aborted('shutting down');
-          const rows: Record<string, unknown>[] = await ahead.shift()!;
-          exhausted ||= rows.length < batch;
-          if (!exhausted) ahead.push(fetch());
+          const rows: Record<string, unknown>[] = await next;
+          next = rows.length < batch ? undefined : fetch();
           for (let i = 0; i < rows.length; i++) {
             const r = rows[i];
             rows[i] = undefined as never; // the batch keeps no record already written
@@ -209,10 +201,6 @@ export class ExportRunner {
             };
             const written = writer.write(view, meta, pass);
             if ((typeof written === 'boolean' ? written : await written) && pass === 0) rowsWritten += 1;
-            // Now and then the next batch's rows that have arrived are read off the socket: its buffer holds only
-            // about a hundred records, and the database, unable to send more, would otherwise stop producing the next
-            // batch until this one was written (docs/benchmarks.md, "Exports").
-            if ((i & YIELD_MASK) === YIELD_MASK) await yieldToIo();
           }
           done += rows.length;
           progress.report(Math.min(Math.floor((pass * total + done) / writer.passes), total));
