@@ -51,4 +51,30 @@ describe('CsvBuffer', () => {
     expect(Buffer.concat(chunks).toString('utf8')).toBe(rows.map(csvLine).join(''));
     expect(buffer.length).toBe(0);
   });
+
+  it('writes the same bytes as csvLine for long cells to quote (subform JSON) and random awkward text', () => {
+    const alphabet = ['a', 'Z', ' ', '"', ',', '\r', '\n', 'é', 'ß', '😀', '{', ':', '\t', "'", '='];
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const text = (length: number) => Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+    const rows: unknown[][] = [
+      [JSON.stringify([{ _id: 'r1', name: 'a "b", c', n: 3 }, { _id: 'r2', note: 'line\nbreak' }])],
+      ['"'.repeat(200), ','.repeat(100), 'x'.repeat(65), `${'y'.repeat(70)}"`],
+      ...Array.from({ length: 300 }, () => Array.from({ length: 1 + Math.floor(random() * 5) }, () => text(Math.floor(random() * 300)))),
+    ];
+    const buffer = new CsvBuffer(64);
+    const chunks: Buffer[] = [];
+    for (const row of rows) {
+      for (const cell of row) buffer.cell(cell);
+      buffer.endLine();
+      if (buffer.length > 1000) chunks.push(buffer.take());
+    }
+    chunks.push(buffer.take());
+    const written = Buffer.concat(chunks).toString('utf8');
+    expect(written).toBe(rows.map(csvLine).join(''));
+    expect(parse(written, { relax_column_count: true })).toEqual(rows);
+  });
 });
