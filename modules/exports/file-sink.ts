@@ -1,18 +1,26 @@
 import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
 import type pg from 'pg';
 
+/** PostgreSQL's binary COPY format: the signature that starts it, and the field count -1 that ends it. */
+const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+const COPY_TRAILER = Buffer.from([0xff, 0xff]);
+
 /**
- * Where an export's writer streams its file: straight into `export_file`, in chunks of `chunkBytes`, inside a
- * transaction of the job's own that stays open until the file is complete. The runner commits it together with
+ * Where an export's writer streams its file: straight into `export_file`, in rows of `chunkBytes` or a little more,
+ * inside a transaction of the job's own that stays open until the file is complete. The runner commits it together with
  * the job's `done` state (`ExportRunner.store`) or rolls it back: a file is complete or absent, as before, but it is
  * stored while it is written — the database takes each chunk while the writer prepares the next — instead of being
  * written to a temporary file and copied into the database afterwards (for a 250 MB CSV that copy was about a
  * fifth of the export's time; docs/benchmarks.md, "Exports").
  *
- * Back-pressure: a chunk is handed to the database only once the previous one was stored, and the writer waits
- * (`write()` returns false) while a chunk is on its way, so memory stays at about two chunks whatever the file's size.
+ * Back-pressure: a chunk is handed to the database only once the previous one was stored; the writer may fill the
+ * next one meanwhile, and waits (`write()` returns false) once two are held, so memory stays at about three chunks
+ * whatever the file's size.
  */
 export class DatabaseFileSink extends Writable {
+  private readonly jobIdBytes: Buffer;
   private readonly pending: Buffer[] = [];
   private pendingBytes = 0;
   private seq = 0;
@@ -28,10 +36,12 @@ export class DatabaseFileSink extends Writable {
    */
   constructor(
     private readonly connection: pg.PoolClient,
-    private readonly jobId: string,
+    jobId: string,
     private readonly chunkBytes: number,
   ) {
-    super({ highWaterMark: chunkBytes });
+    super({ highWaterMark: 3 * chunkBytes });
+    this.jobIdBytes = Buffer.from(jobId.replaceAll('-', ''), 'hex');
+    if (this.jobIdBytes.length !== 16) throw new Error(`Not a uuid: ${jobId}`);
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -39,13 +49,11 @@ export class DatabaseFileSink extends Writable {
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
     if (this.pendingBytes < this.chunkBytes) return callback();
-    this.flushFull().then(() => callback(), callback);
+    this.store().then(() => callback(), callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.flushFull()
-      .then(() => (this.pendingBytes > 0 ? this.insert(this.take(this.pendingBytes)) : undefined))
-      .then(() => callback(), callback);
+    (this.pendingBytes > 0 ? this.store() : Promise.resolve()).then(() => callback(), callback);
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -53,24 +61,40 @@ export class DatabaseFileSink extends Writable {
     callback(error);
   }
 
-  /** Stores every whole chunk held. */
-  private async flushFull(): Promise<void> {
-    while (this.pendingBytes >= this.chunkBytes) await this.insert(this.take(this.chunkBytes));
+  /**
+   * Stores everything held as one row: a row of `export_file` holds at least `chunkBytes` (all but the last) and at
+   * most that plus one write. The row goes in by a binary `COPY … FROM STDIN`, whose data the driver writes to the
+   * socket as it is: the chunks are never joined nor copied (an INSERT's parameter is copied into the driver's
+   * message, into memory written for the first time per row; for a 250 MB CSV that was the largest cost after the
+   * records themselves; docs/benchmarks.md, "Exports"). Once the server has taken the row, each chunk is announced
+   * with a `released` event: the sink holds it no more, and its writer may fill its memory again
+   * (`CsvBuffer.recycle`).
+   */
+  private async store(): Promise<void> {
+    const chunks = this.pending.splice(0);
+    const length = this.pendingBytes;
+    this.pendingBytes = 0;
+    await this.insert(chunks, length);
+    for (const chunk of chunks) this.emit('released', chunk);
   }
 
-  /** The first `n` bytes held, as one buffer. */
-  private take(n: number): Buffer {
-    const all = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
-    const head = all.subarray(0, n);
-    const rest = all.subarray(n);
-    this.pending.length = 0;
-    this.pendingBytes = rest.length;
-    if (rest.length > 0) this.pending.push(rest);
-    return head;
-  }
-
-  private async insert(bytes: Buffer): Promise<void> {
+  private async insert(chunks: readonly Buffer[], length: number): Promise<void> {
     if (this.stopped) throw new Error('The export file was abandoned.');
-    await this.connection.query(`INSERT INTO export_file (job_id, seq, bytes) VALUES ($1, $2, $3)`, [this.jobId, this.seq++, bytes]);
+    const head = Buffer.allocUnsafe(COPY_SIGNATURE.length + 8 + 2 + (4 + 16) + (4 + 4) + 4);
+    let at = COPY_SIGNATURE.copy(head, 0);
+    at = head.writeInt32BE(0, at); // flags
+    at = head.writeInt32BE(0, at); // header extension
+    at = head.writeInt16BE(3, at); // fields of the row
+    at = head.writeInt32BE(16, at);
+    at += this.jobIdBytes.copy(head, at);
+    at = head.writeInt32BE(4, at);
+    at = head.writeInt32BE(this.seq++, at);
+    head.writeInt32BE(length, at);
+    const copy = this.connection.query(copyFrom(`COPY export_file (job_id, seq, bytes) FROM STDIN (FORMAT binary)`));
+    const stored = finished(copy);
+    copy.write(head);
+    for (const chunk of chunks) copy.write(chunk);
+    copy.end(COPY_TRAILER);
+    await stored;
   }
 }

@@ -77,4 +77,28 @@ describe('CsvBuffer', () => {
     expect(written).toBe(rows.map(csvLine).join(''));
     expect(parse(written, { relax_column_count: true })).toEqual(rows);
   });
+
+  it('writes into a chunk given back, never into one still held', () => {
+    const buffer = new CsvBuffer(32);
+    buffer.cell('first');
+    buffer.endLine();
+    const first = buffer.take();
+    buffer.cell('second');
+    buffer.endLine();
+    const second = buffer.take();
+    expect(first.toString()).toBe('first\r\n');
+    expect(second.buffer).not.toBe(first.buffer);
+    buffer.recycle(first);
+    buffer.recycle(Buffer.from('not one of its chunks'));
+    buffer.cell('third');
+    buffer.endLine();
+    const third = buffer.take();
+    // The buffer given back is the next one written (after the one already in use when it came back).
+    buffer.cell('fourth');
+    buffer.endLine();
+    const fourth = buffer.take();
+    expect(fourth.buffer).toBe(first.buffer);
+    expect([second, third, fourth].map(String)).toEqual(['second\r\n', 'third\r\n', 'fourth\r\n']);
+    expect(new Set([second.buffer, third.buffer, fourth.buffer]).size).toBe(3);
+  });
 });

@@ -1,13 +1,14 @@
 import { spreadsheetSafe } from '../../../engine/index.js';
 import { cellOf, type ExportColumn } from '../columns.js';
+import { FILE_CHUNK_BYTES } from '../exports.repository.js';
 import { CsvBuffer, csvLine } from './csv-line.js';
 import type { ExportFormatDefinition, ExportWriter, ExportWriterContext } from './writer.js';
 import { writeChunk } from './writer.js';
 
 /** Record columns every CSV starts with (not configured fields). */
 const RECORD_HEADERS = ['id', 'short_id', 'display_id', 'owner', 'agency', 'status', 'created_at', 'updated_at'];
-/** Bytes handed to the file stream at a time. */
-const CHUNK_BYTES = 256 * 1024;
+/** Bytes handed to the file stream at a time: a whole `export_file` row, stored as it is (DatabaseFileSink). */
+const CHUNK_BYTES = FILE_CHUNK_BYTES;
 
 /**
  * CSV: one row per record, UTF-8 with a byte-order mark (so that Excel reads it as UTF-8), CRLF line ends
@@ -28,7 +29,10 @@ export const csvFormat: ExportFormatDefinition = {
       ctx.out.on('error', reject);
       ctx.out.on('finish', resolve);
     });
-    const buffer = new CsvBuffer();
+    // Room for a chunk and the record that fills it, so that the buffer rarely has to grow.
+    const buffer = new CsvBuffer(CHUNK_BYTES + 64 * 1024);
+    // A sink that says when it holds a chunk no more (DatabaseFileSink) gets the same few buffers back and again.
+    ctx.out.on('released', (chunk: Buffer) => buffer.recycle(chunk));
     buffer.raw(`\uFEFF${csvLine([...RECORD_HEADERS, ...columns.map((c) => spreadsheetSafe(c.header))])}`);
     return {
       passes: 1,
