@@ -6,6 +6,14 @@ import type pg from 'pg';
 /** PostgreSQL's binary COPY format: the signature that starts it, and the field count -1 that ends it. */
 const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 const COPY_TRAILER = Buffer.from([0xff, 0xff]);
+/** The signature, flags and header extension length, then a row's field count, job id, sequence number and length. */
+const COPY_HEAD_BYTES = COPY_SIGNATURE.length + 8 + 2 + (4 + 16) + (4 + 4) + 4;
+
+interface OpenRow {
+  readonly copy: ReturnType<typeof copyFrom>;
+  /** Settles once the server has taken the row (or refused it). */
+  readonly stored: Promise<void>;
+}
 
 /**
  * Where an export's writer streams its file: straight into `export_file`, in rows of `chunkBytes` or a little more,
@@ -26,6 +34,8 @@ export class DatabaseFileSink extends Writable {
   private seq = 0;
   /** Set once the sink is destroyed (the export failed): nothing more may reach the transaction being rolled back. */
   private stopped = false;
+  /** The COPY of the next row, sent ahead (`store`). */
+  private opened: OpenRow | undefined;
   /** Bytes received so far (the file's size once finished). */
   size = 0;
 
@@ -48,16 +58,24 @@ export class DatabaseFileSink extends Writable {
     this.size += chunk.length;
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
-    if (this.pendingBytes < this.chunkBytes) return callback();
-    this.store().then(() => callback(), callback);
+    if (this.pendingBytes < this.chunkBytes) {
+      // The first write opens the first row's COPY, so that it is ready once the row is full.
+      this.opened ??= this.open();
+      return callback();
+    }
+    this.store(false).then(() => callback(), callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    (this.pendingBytes > 0 ? this.store() : Promise.resolve()).then(() => callback(), callback);
+    const last = this.pendingBytes > 0 ? this.store(true) : this.opened ? this.close(this.opened) : Promise.resolve();
+    last.then(() => callback(), callback);
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.stopped = true;
+    // A COPY opened for the next row is abandoned (the server rolls it back; the caller rolls back the transaction).
+    if (this.opened) this.opened.copy.destroy(error ?? new Error('The export file was abandoned.'));
+    this.opened = undefined;
     callback(error);
   }
 
@@ -69,18 +87,18 @@ export class DatabaseFileSink extends Writable {
    * records themselves; docs/benchmarks.md, "Exports"). Once the server has taken the row, each chunk is announced
    * with a `released` event: the sink holds it no more, and its writer may fill its memory again
    * (`CsvBuffer.recycle`).
+   *
+   * The next row's COPY is opened as soon as this one is stored: the server's answer to it arrives only when the
+   * writer next yields, and a row whose COPY was opened only once it was full waited for that answer.
    */
-  private async store(): Promise<void> {
+  private async store(last: boolean): Promise<void> {
+    if (this.stopped) throw new Error('The export file was abandoned.');
     const chunks = this.pending.splice(0);
     const length = this.pendingBytes;
     this.pendingBytes = 0;
-    await this.insert(chunks, length);
-    for (const chunk of chunks) this.emit('released', chunk);
-  }
-
-  private async insert(chunks: readonly Buffer[], length: number): Promise<void> {
-    if (this.stopped) throw new Error('The export file was abandoned.');
-    const head = Buffer.allocUnsafe(COPY_SIGNATURE.length + 8 + 2 + (4 + 16) + (4 + 4) + 4);
+    const row = this.opened ?? this.open();
+    this.opened = undefined;
+    const head = Buffer.allocUnsafe(COPY_HEAD_BYTES);
     let at = COPY_SIGNATURE.copy(head, 0);
     at = head.writeInt32BE(0, at); // flags
     at = head.writeInt32BE(0, at); // header extension
@@ -90,11 +108,28 @@ export class DatabaseFileSink extends Writable {
     at = head.writeInt32BE(4, at);
     at = head.writeInt32BE(this.seq++, at);
     head.writeInt32BE(length, at);
+    row.copy.write(head);
+    for (const chunk of chunks) row.copy.write(chunk);
+    row.copy.end(COPY_TRAILER);
+    await row.stored;
+    if (!last && !this.stopped) this.opened = this.open();
+    for (const chunk of chunks) this.emit('released', chunk);
+  }
+
+  /** A COPY of the next row, sent now; its data follows once the row is full. */
+  private open(): OpenRow {
     const copy = this.connection.query(copyFrom(`COPY export_file (job_id, seq, bytes) FROM STDIN (FORMAT binary)`));
     const stored = finished(copy);
-    copy.write(head);
-    for (const chunk of chunks) copy.write(chunk);
-    copy.end(COPY_TRAILER);
-    await stored;
+    // Observed at once: a COPY abandoned with the sink fails, and nobody awaits it.
+    stored.catch(() => undefined);
+    return { copy, stored };
+  }
+
+  /** Ends an opened COPY without a row (the file ended exactly at a row's end, or was empty). */
+  private async close(row: OpenRow): Promise<void> {
+    this.opened = undefined;
+    row.copy.write(Buffer.concat([COPY_SIGNATURE, Buffer.alloc(8)]));
+    row.copy.end(COPY_TRAILER);
+    await row.stored;
   }
 }
