@@ -152,6 +152,7 @@ export class ExportRunner {
     const fileQr = this.ds.createQueryRunner();
     let rowsWritten = 0;
     let out: DatabaseFileSink | undefined;
+    const progress = new ProgressWriter((rowsDone) => this.repo.progress(job.id, job.attempt, rowsDone), () => new Superseded());
     try {
       // The cursor's own connection, for FETCH (below); TypeORM's query() awaits before it sends anything.
       const cursor = (await qr.connect()) as pg.PoolClient;
@@ -168,7 +169,7 @@ export class ExportRunner {
       out = new DatabaseFileSink(fileConnection, job.id, FILE_CHUNK_BYTES);
       const writer = plan.format.create({ compiled, type, locale: plan.locale, labels: plan.labels, forms, ...(mapping ? { mapping } : {}), out });
       const batch = this.settings.batchRows;
-      const progress = new ProgressWriter((rowsDone) => this.repo.progress(job.id, job.attempt, rowsDone), () => new Superseded());
+
       for (let pass = 0; pass < writer.passes; pass++) {
         await qr.query(`DECLARE export_rows NO SCROLL CURSOR FOR SELECT ${CURSOR_SQL_COLUMNS} FROM ${from} WHERE ${scopedWhere} ORDER BY r.created_at`, params.values);
         let done = 0;
@@ -203,6 +204,8 @@ export class ExportRunner {
             if ((typeof written === 'boolean' ? written : await written) && pass === 0) rowsWritten += 1;
           }
           done += rows.length;
+          // A file whose storing failed fails the export now, whatever the writer is waiting for.
+          if (out.errored) throw out.errored;
           progress.report(Math.min(Math.floor((pass * total + done) / writer.passes), total));
         }
         await progress.settle();
@@ -213,6 +216,7 @@ export class ExportRunner {
       await qr.commitTransaction();
       await this.store(job, fileQr, out.size, rowsWritten, plan.format.extension, plan.format.contentType, systemSettings(compiled).exports.fileTtlHours);
     } catch (err) {
+      progress.stop();
       out?.destroy();
       for (const runner of [qr, fileQr]) if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       throw err;

@@ -23,9 +23,13 @@ interface OpenRow {
  * written to a temporary file and copied into the database afterwards (for a 250 MB CSV that copy was about a
  * fifth of the export's time; docs/benchmarks.md, "Exports").
  *
- * Back-pressure: a chunk is handed to the database only once the previous one was stored; the writer may fill the
- * next one meanwhile, and waits (`write()` returns false) once two are held, so memory stays at about three chunks
- * whatever the file's size.
+ * Back-pressure: a row is handed to the database only once the previous one was stored; the writer may go on
+ * meanwhile, and waits (`write()` returns false) once three rows' worth is held, so memory stays at a few rows
+ * (about six MiB for a CSV, with its buffers) whatever the file's size.
+ *
+ * The COPY of the next row is sent ahead and stays open while that row fills: a `statement_timeout` on the
+ * database role would cancel it when a slow writer takes longer than the timeout to fill a row (none is set by
+ * Haven).
  */
 export class DatabaseFileSink extends Writable {
   private readonly jobIdBytes: Buffer;

@@ -74,4 +74,16 @@ describe('ProgressWriter', () => {
     const progress = new ProgressWriter(() => Promise.resolve(true), () => new Lost());
     await expect(progress.settle()).resolves.toBeUndefined();
   });
+
+  it('sends nothing more once stopped (the export failed), not even a count waiting', async () => {
+    const { calls, send } = controlledSend();
+    const progress = new ProgressWriter(send, () => new Lost());
+    progress.report(1);
+    progress.report(2);
+    progress.stop();
+    progress.report(3);
+    calls[0]!.answer(true);
+    await progress.settle();
+    expect(calls.map((c) => c.rowsDone)).toEqual([1]);
+  });
 });

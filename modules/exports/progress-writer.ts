@@ -14,6 +14,7 @@ export class ProgressWriter {
   private waiting: number | undefined;
   private lost = false;
   private failure: { readonly error: unknown } | undefined;
+  private stopped = false;
 
   constructor(
     private readonly send: (rowsDone: number) => Promise<boolean>,
@@ -23,6 +24,7 @@ export class ProgressWriter {
   /** Reports a count (sent now, or once the update on its way is answered); throws as `check()` does. */
   report(rowsDone: number): void {
     this.check();
+    if (this.stopped) return;
     if (this.inFlight) this.waiting = rowsDone;
     else this.start(rowsDone);
   }
@@ -31,6 +33,12 @@ export class ProgressWriter {
   check(): void {
     if (this.failure) throw this.failure.error;
     if (this.lost) throw this.superseded();
+  }
+
+  /** The export failed: no count waiting is sent, and nothing reported from now on. */
+  stop(): void {
+    this.stopped = true;
+    this.waiting = undefined;
   }
 
   /** Waits until every count reported is written (or the writer stopped), then `check()`s. */
@@ -57,7 +65,7 @@ export class ProgressWriter {
       this.inFlight = undefined;
       const next = this.waiting;
       this.waiting = undefined;
-      if (next !== undefined && !this.lost && !this.failure) this.start(next);
+      if (next !== undefined && !this.lost && !this.failure && !this.stopped) this.start(next);
     });
   }
 }

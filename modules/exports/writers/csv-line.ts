@@ -38,7 +38,7 @@ export class CsvBuffer {
    * Buffers handed over by `take()`, by their memory, until given back (`recycle`). Every buffer here has memory of
    * its own (`allocUnsafeSlow`: never a slice of Node's shared pool), so that its memory tells which one it is.
    */
-  private readonly lent = new Map<ArrayBufferLike, Buffer>();
+  private readonly lent = new WeakMap<ArrayBufferLike, Buffer>();
   /** Buffers given back, written again before any new one is allocated. */
   private readonly spare: Buffer[] = [];
 
@@ -86,8 +86,8 @@ export class CsvBuffer {
    * passed over a long cell, such as a subform's JSON, three times and copied it once more.)
    */
   private encoded(text: string): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 code unit; doubled quotes and the two around take at most as much again.
-    const room = text.length * 6 + 2;
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit, a doubled quote 2; then the quotes around.
+    const room = text.length * 3 + 2;
     if (this.pos + room > this.buf.length) this.grow(room);
     const buf = this.buf;
     const at = this.pos;

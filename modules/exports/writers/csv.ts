@@ -29,6 +29,8 @@ export const csvFormat: ExportFormatDefinition = {
       ctx.out.on('error', reject);
       ctx.out.on('finish', resolve);
     });
+    // Observed at once (end() rethrows it): a file that fails while records are still written is no unhandled rejection.
+    done.catch(() => undefined);
     // Room for a chunk and the record that fills it, so that the buffer rarely has to grow.
     const buffer = new CsvBuffer(CHUNK_BYTES + 64 * 1024);
     // A sink that says when it holds a chunk no more (DatabaseFileSink) gets the same few buffers back and again.

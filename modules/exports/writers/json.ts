@@ -17,6 +17,8 @@ export const jsonFormat: ExportFormatDefinition = {
       ctx.out.on('error', reject);
       ctx.out.on('finish', resolve);
     });
+    // Observed at once (end() rethrows it): a file that fails while records are still written is no unhandled rejection.
+    done.catch(() => undefined);
     return {
       passes: 1,
       async write(view) {

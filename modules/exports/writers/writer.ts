@@ -45,20 +45,27 @@ export interface ExportFormatDefinition {
   create(ctx: ExportWriterContext): ExportWriter;
 }
 
-/** Writes to a stream, waiting when it asks for it (memory stays flat whatever the row count). */
+/**
+ * Writes to a stream, waiting when it asks for it (memory stays flat whatever the row count). A stream that failed
+ * or was closed rejects at once, or as soon as it does: it will never drain.
+ */
 export function writeChunk(out: Writable, chunk: string | Buffer): Promise<void> | undefined {
+  if (out.errored || out.destroyed) return Promise.reject(out.errored ?? new Error('The export file was closed.'));
   if (out.write(chunk)) return undefined;
   return new Promise((resolve, reject) => {
-    const onDrain = () => {
-      out.off('error', onError);
-      resolve();
-    };
-    const onError = (err: Error) => {
+    const settle = (err?: Error) => {
       out.off('drain', onDrain);
-      reject(err);
+      out.off('error', onError);
+      out.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
     };
+    const onDrain = () => settle();
+    const onError = (err: Error) => settle(err);
+    const onClose = () => settle(out.errored ?? new Error('The export file was closed.'));
     out.once('drain', onDrain);
     out.once('error', onError);
+    out.once('close', onClose);
   });
 }
 
