@@ -29,6 +29,19 @@ describe('csvLine', () => {
   });
 });
 
+/** Rows written cell by cell into a CsvBuffer of `capacity`, taken in chunks once more than `takeAbove` bytes are held. */
+function writtenByBuffer(rows: readonly (readonly unknown[])[], capacity: number, takeAbove: number): { text: string; buffer: CsvBuffer } {
+  const buffer = new CsvBuffer(capacity);
+  const chunks: Buffer[] = [];
+  for (const row of rows) {
+    for (const cell of row) buffer.cell(cell);
+    buffer.endLine();
+    if (buffer.length > takeAbove) chunks.push(buffer.take());
+  }
+  chunks.push(buffer.take());
+  return { text: Buffer.concat(chunks).toString('utf8'), buffer };
+}
+
 describe('CsvBuffer', () => {
   it('writes the same bytes as csvLine, across chunks and when a cell outgrows the buffer', () => {
     const rows: unknown[][] = [
@@ -40,15 +53,8 @@ describe('CsvBuffer', () => {
       ["'=HYPERLINK(\"x\")"],
       ['é'.repeat(100), 'x'.repeat(50)],
     ];
-    const buffer = new CsvBuffer(16);
-    const chunks: Buffer[] = [];
-    for (const row of rows) {
-      for (const cell of row) buffer.cell(cell);
-      buffer.endLine();
-      if (buffer.length > 8) chunks.push(buffer.take());
-    }
-    chunks.push(buffer.take());
-    expect(Buffer.concat(chunks).toString('utf8')).toBe(rows.map(csvLine).join(''));
+    const { text, buffer } = writtenByBuffer(rows, 16, 8);
+    expect(text).toBe(rows.map(csvLine).join(''));
     expect(buffer.length).toBe(0);
   });
 
@@ -65,15 +71,7 @@ describe('CsvBuffer', () => {
       ['"'.repeat(200), ','.repeat(100), 'x'.repeat(65), `${'y'.repeat(70)}"`],
       ...Array.from({ length: 300 }, () => Array.from({ length: 1 + Math.floor(random() * 5) }, () => text(Math.floor(random() * 300)))),
     ];
-    const buffer = new CsvBuffer(64);
-    const chunks: Buffer[] = [];
-    for (const row of rows) {
-      for (const cell of row) buffer.cell(cell);
-      buffer.endLine();
-      if (buffer.length > 1000) chunks.push(buffer.take());
-    }
-    chunks.push(buffer.take());
-    const written = Buffer.concat(chunks).toString('utf8');
+    const written = writtenByBuffer(rows, 64, 1000).text;
     expect(written).toBe(rows.map(csvLine).join(''));
     expect(parse(written, { relax_column_count: true })).toEqual(rows);
   });
