@@ -78,23 +78,20 @@ describe('CsvBuffer', () => {
 
   it('writes into a chunk given back, never into one still held', () => {
     const buffer = new CsvBuffer(32);
-    buffer.cell('first');
-    buffer.endLine();
-    const first = buffer.take();
-    buffer.cell('second');
-    buffer.endLine();
-    const second = buffer.take();
+    const line = (text: string): Buffer => {
+      buffer.cell(text);
+      buffer.endLine();
+      return buffer.take();
+    };
+    const first = line('first');
+    const second = line('second');
     expect(first.toString()).toBe('first\r\n');
     expect(second.buffer).not.toBe(first.buffer);
     buffer.recycle(first);
     buffer.recycle(Buffer.from('not one of its chunks'));
-    buffer.cell('third');
-    buffer.endLine();
-    const third = buffer.take();
+    const third = line('third');
     // The buffer given back is the next one written (after the one already in use when it came back).
-    buffer.cell('fourth');
-    buffer.endLine();
-    const fourth = buffer.take();
+    const fourth = line('fourth');
     expect(fourth.buffer).toBe(first.buffer);
     expect([second, third, fourth].map(String)).toEqual(['second\r\n', 'third\r\n', 'fourth\r\n']);
     expect(new Set([second.buffer, third.buffer, fourth.buffer]).size).toBe(3);
