@@ -169,7 +169,6 @@ export class ExportRunner {
       out = new DatabaseFileSink(fileConnection, job.id, FILE_CHUNK_BYTES);
       const writer = plan.format.create({ compiled, type, locale: plan.locale, labels: plan.labels, forms, ...(mapping ? { mapping } : {}), out });
       const batch = this.settings.batchRows;
-
       for (let pass = 0; pass < writer.passes; pass++) {
         await qr.query(`DECLARE export_rows NO SCROLL CURSOR FOR SELECT ${CURSOR_SQL_COLUMNS} FROM ${from} WHERE ${scopedWhere} ORDER BY r.created_at`, params.values);
         let done = 0;

@@ -3,11 +3,14 @@ import { finished } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import type pg from 'pg';
 
-/** PostgreSQL's binary COPY format: the signature that starts it, and the field count -1 that ends it. */
-const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+/**
+ * PostgreSQL's binary COPY format: the header that starts it (signature, no flags, no header extension), and the
+ * field count -1 that ends it.
+ */
+const COPY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
 const COPY_TRAILER = Buffer.from([0xff, 0xff]);
-/** The signature, flags and header extension length, then a row's field count, job id, sequence number and length. */
-const COPY_HEAD_BYTES = COPY_SIGNATURE.length + 8 + 2 + (4 + 16) + (4 + 4) + 4;
+/** A row's field count, job id, sequence number and length. */
+const ROW_HEAD_BYTES = 2 + (4 + 16) + (4 + 4) + 4;
 
 interface OpenRow {
   readonly copy: ReturnType<typeof copyFrom>;
@@ -102,16 +105,14 @@ export class DatabaseFileSink extends Writable {
     this.pendingBytes = 0;
     const row = this.opened ?? this.open();
     this.opened = undefined;
-    const head = Buffer.allocUnsafe(COPY_HEAD_BYTES);
-    let at = COPY_SIGNATURE.copy(head, 0);
-    at = head.writeInt32BE(0, at); // flags
-    at = head.writeInt32BE(0, at); // header extension
-    at = head.writeInt16BE(3, at); // fields of the row
+    const head = Buffer.allocUnsafe(ROW_HEAD_BYTES);
+    let at = head.writeInt16BE(3, 0); // fields of the row
     at = head.writeInt32BE(16, at);
     at += this.jobIdBytes.copy(head, at);
     at = head.writeInt32BE(4, at);
     at = head.writeInt32BE(this.seq++, at);
     head.writeInt32BE(length, at);
+    row.copy.write(COPY_HEADER);
     row.copy.write(head);
     for (const chunk of chunks) row.copy.write(chunk);
     row.copy.end(COPY_TRAILER);
@@ -132,7 +133,7 @@ export class DatabaseFileSink extends Writable {
   /** Ends an opened COPY without a row (the file ended exactly at a row's end, or was empty). */
   private async close(row: OpenRow): Promise<void> {
     this.opened = undefined;
-    row.copy.write(Buffer.concat([COPY_SIGNATURE, Buffer.alloc(8)]));
+    row.copy.write(COPY_HEADER);
     row.copy.end(COPY_TRAILER);
     await row.stored;
   }

@@ -3,7 +3,7 @@ import { cellOf, type ExportColumn } from '../columns.js';
 import { FILE_CHUNK_BYTES } from '../exports.repository.js';
 import { CsvBuffer, csvLine } from './csv-line.js';
 import type { ExportFormatDefinition, ExportWriter, ExportWriterContext } from './writer.js';
-import { writeChunk } from './writer.js';
+import { fileFinished, writeChunk } from './writer.js';
 
 /** Record columns every CSV starts with (not configured fields). */
 const RECORD_HEADERS = ['id', 'short_id', 'display_id', 'owner', 'agency', 'status', 'created_at', 'updated_at'];
@@ -25,12 +25,7 @@ export const csvFormat: ExportFormatDefinition = {
     const columns: ExportColumn[] = ctx.forms.flatMap((f) => f.columns);
     const keys = columns.map((c) => c.key);
     const cells = columns.map(cellOf);
-    const done = new Promise<void>((resolve, reject) => {
-      ctx.out.on('error', reject);
-      ctx.out.on('finish', resolve);
-    });
-    // Observed at once (end() rethrows it): a file that fails while records are still written is no unhandled rejection.
-    done.catch(() => undefined);
+    const done = fileFinished(ctx.out);
     // Room for a chunk and the record that fills it, so that the buffer rarely has to grow.
     const buffer = new CsvBuffer(CHUNK_BYTES + 64 * 1024);
     // A sink that says when it holds a chunk no more (DatabaseFileSink) gets the same few buffers back and again.

@@ -1,5 +1,5 @@
 import type { ExportFormatDefinition, ExportWriter, ExportWriterContext } from './writer.js';
-import { writeChunk } from './writer.js';
+import { fileFinished, writeChunk } from './writer.js';
 
 /**
  * JSON: an array of redacted record views (the shape of `GET /records/:type/:id`), streamed one record at a
@@ -13,12 +13,7 @@ export const jsonFormat: ExportFormatDefinition = {
   create(ctx: ExportWriterContext): ExportWriter {
     const keys = ctx.forms.flatMap((f) => f.columns.map((c) => c.key));
     let first = true;
-    const done = new Promise<void>((resolve, reject) => {
-      ctx.out.on('error', reject);
-      ctx.out.on('finish', resolve);
-    });
-    // Observed at once (end() rethrows it): a file that fails while records are still written is no unhandled rejection.
-    done.catch(() => undefined);
+    const done = fileFinished(ctx.out);
     return {
       passes: 1,
       async write(view) {

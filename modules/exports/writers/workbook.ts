@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
-import { dateCell } from './writer.js';
+import { dateCell, fileFinished } from './writer.js';
 
 /**
  * A streaming `.xlsx` (exceljs WorkbookWriter): rows are committed as they come, so memory does not grow with
@@ -18,13 +18,9 @@ export class StreamingWorkbook {
   readonly failed: Promise<never>;
 
   constructor(out: Writable) {
-    this.done = new Promise<void>((resolve, reject) => {
-      out.on('error', reject);
-      out.on('finish', resolve);
-    });
+    this.done = fileFinished(out);
     this.failed = new Promise<never>((_, reject) => out.on('error', reject));
     // Observed here (commit() rethrows it): a file that fails before commit() is no unhandled rejection.
-    this.done.catch(() => undefined);
     this.failed.catch(() => undefined);
     out.on('error', (err: Error) => {
       this.failure ??= err;

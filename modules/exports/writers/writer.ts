@@ -46,6 +46,19 @@ export interface ExportFormatDefinition {
 }
 
 /**
+ * Settles when the file stream has taken everything (`finish`) or failed. Observed at once (the writer's `end()`
+ * awaits it and rethrows): a file that fails while records are still written is no unhandled rejection.
+ */
+export function fileFinished(out: Writable): Promise<void> {
+  const done = new Promise<void>((resolve, reject) => {
+    out.on('error', reject);
+    out.on('finish', resolve);
+  });
+  done.catch(() => undefined);
+  return done;
+}
+
+/**
  * Writes to a stream, waiting when it asks for it (memory stays flat whatever the row count). A stream that failed
  * or was closed rejects at once, or as soon as it does: it will never drain.
  */
